@@ -1,0 +1,18 @@
+# lmlab: one DAG for the QAT, UniPELT and head-study experiments (see README.md).
+# Table of contents only: config validation, one rules file per stage family, and `all`.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        data_targets(),

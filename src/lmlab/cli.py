@@ -1,0 +1,51 @@
+"""Command line: `lmlab <family> <stage> ...` (also `python -m lmlab ...`).
+
+The CLI only parses arguments and calls stage functions. Each family registers its own
+sub-commands in `lmlab/<family>/cli.py`; heavy imports (torch, transformers) happen inside the
+handlers so that `lmlab --help` and the data stages start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+
+from lmlab.runtime import gpu_slots
+from lmlab.runtime.logs import setup_logging
+
+FAMILIES = {
+    "data": ("lmlab.data.cli", "read, inspect and synthesise datasets in their real formats"),
+    "workflow": ("lmlab.workflow.cli", "workflow helpers (generate dvc.yaml from the DAG)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with one sub-parser per family."""
+    parser = argparse.ArgumentParser(prog="lmlab", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--gpus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="claim N free GPU slots (flock) and set CUDA_VISIBLE_DEVICES before running; "
+        "0 hides every GPU (rules pass their `resources.gpu`)",
+    )
+    families = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
+    for name, (module, help_text) in FAMILIES.items():
+        sub = families.add_parser(name, help=help_text)
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    gpu_slots.acquire(args.gpus)
+    try:
+        result = args.func(args)
+    except (ValueError, FileNotFoundError, KeyError) as err:
+        logging.getLogger("lmlab").error("%s", err)
+        return 2
+    return int(result or 0)

@@ -1,0 +1,1 @@
+"""Readers and writers of the real dataset formats (SPEC §4) and the synthetic default corpus."""

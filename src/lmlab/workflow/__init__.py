@@ -1,0 +1,1 @@
+"""Workflow helpers: the DVC pipeline generated from the Snakemake DAG."""

@@ -1,0 +1,41 @@
+"""`lmlab workflow ...`: helpers that derive files from the Snakemake workflow."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the `workflow` sub-commands to `parser`."""
+    stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    dvc = stages.add_parser("dvc-yaml", help="generate dvc.yaml from the Snakemake DAG")
+    dvc.add_argument("--root", default=".", help="project root (holds the Snakefile)")
+    dvc.add_argument("--output", default="dvc.yaml", help="file to write, relative to --root")
+    dvc.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the file differs"
+    )
+    dvc.set_defaults(func=_dvc_yaml)
+
+
+def _dvc_yaml(args: argparse.Namespace) -> int:
+    from lmlab.runtime.atomic import write_text
+    from lmlab.workflow.dvc_yaml import render
+
+    root = Path(args.root)
+    text = render(root)
+    target = root / args.output
+    if args.check:
+        current = target.read_text() if target.exists() else ""
+        if current != text:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    current.splitlines(True), text.splitlines(True), str(target), "generated"
+                )
+            )
+            return 1
+        return 0
+    write_text(target, text)
+    return 0

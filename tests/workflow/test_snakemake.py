@@ -1,0 +1,58 @@
+"""The Snakemake workflow: dry runs and lint on the shipped configs, and a real smoke run."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .helpers import NOTHING_TO_DO, snakemake
+
+
+def _make_paper_inputs(project: Path) -> None:
+    """Empty stand-ins for the real CSQA/ConceptNet files config/paper.yaml names."""
+    files = yaml.safe_load((project / "config" / "paper.yaml").read_text())["data"]["files"]
+    names = ["train_rand_split.jsonl", "dev_rand_split.jsonl", "test_rand_split_no_answers.jsonl"]
+    for name in [*names, "inhouse_split_qids.txt"]:
+        path = project / files["csqa"] / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    path = project / files["conceptnet"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+@pytest.mark.parametrize("configfile", ["config.yaml", "config/smoke.yaml", "config/paper.yaml"])
+def test_dry_run_and_lint_pass(project_copy, configfile):
+    if configfile == "config/paper.yaml":
+        _make_paper_inputs(project_copy)
+    dry = snakemake(project_copy, "-n", "--configfile", configfile)
+    assert "inspect_data" in dry.stdout
+    assert ("synth_data" in dry.stdout) == (configfile != "config/paper.yaml")
+    lint = snakemake(project_copy, "--lint", "--configfile", configfile)
+    assert "Congratulations" in lint.stdout + lint.stderr
+
+
+def test_invalid_config_stops_before_any_job(project_copy):
+    (project_copy / "bad.yaml").write_text("data:\n  source: hub\n")
+    proc = snakemake(project_copy, "-n", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "'hub' is not one of ['synthetic', 'files']" in message
+    assert "On instance['data']['source']" in message
+    assert not (project_copy / "results").exists()
+
+
+@pytest.mark.slow
+def test_smoke_run_end_to_end_then_nothing_to_do(project_copy):
+    snakemake(project_copy, "--configfile", "config/smoke.yaml", "--cores", "2")
+    smoke = yaml.safe_load((project_copy / "config" / "smoke.yaml").read_text())
+    sizes = smoke["data"]["synthetic"]
+    inspect = project_copy / "results" / "data" / "inspect"
+    mnli = json.loads((inspect / "glue" / "MNLI" / "train.json").read_text())
+    assert mnli["rows"] == sizes["glue"]["MNLI"]["train"] and mnli["skipped"] == 0
+    csqa = json.loads((inspect / "csqa" / "dev_rand_split.json").read_text())
+    assert csqa["rows"] == sizes["csqa"]["dev"]
+    assert (project_copy / "results" / "logs" / "synth_data.log").exists()
+    again = snakemake(project_copy, "-n", "--configfile", "config/smoke.yaml")
+    assert NOTHING_TO_DO in again.stdout + again.stderr
