@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from lmlab.runtime.atomic import atomic_path, write_json
@@ -36,3 +38,15 @@ def test_directory_is_replaced_whole(tmp_path):
         (tmp / "v.bin").write_bytes(b"2")
     assert sorted(p.name for p in target.iterdir()) == ["v.bin"]
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt"]
+
+
+def test_outputs_get_the_umask_mode_not_owner_only(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        write_json(tmp_path / "a.json", {})
+        with atomic_path(tmp_path / "d", directory=True):
+            pass
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "d").stat().st_mode & 0o777 == 0o755

