@@ -1,0 +1,150 @@
+"""`lmlab graph ...`: the graph preprocessing stages of the QAT data path (SPEC §5)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the `graph` sub-commands to `parser`."""
+    stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+
+    cpnet = stages.add_parser(
+        "conceptnet", help="extract the pruned English ConceptNet graph and its vocabularies"
+    )
+    cpnet.add_argument("assertions", help="ConceptNet 5 assertions CSV (5 columns)")
+    cpnet.add_argument("--out-dir", required=True, help="directory for concepts.txt, graph.npz...")
+    cpnet.add_argument(
+        "--blacklist", default=None, help="JSON list of concepts whose edges are dropped"
+    )
+    cpnet.add_argument("--workers", type=int, default=1, help="processes (one per byte range)")
+    cpnet.add_argument("--merge", help="merge_relation.txt (default: the packaged KagNet file)")
+    cpnet.add_argument("--relations", help="relation.txt (default: the packaged KagNet file)")
+    cpnet.set_defaults(func=_conceptnet)
+
+    statements = stages.add_parser("statements", help="CSQA/OBQA jsonl -> QA-GNN statement jsonl")
+    statements.add_argument("questions", help="CommonsenseQA or OpenBookQA jsonl")
+    statements.add_argument("--dataset", required=True, choices=["csqa", "obqa"])
+    statements.add_argument("--output", required=True, help="statement jsonl to write")
+    statements.add_argument("--inhouse-qids", help="inhouse_split_qids.txt (CSQA train/test)")
+    statements.add_argument(
+        "--inhouse-part", choices=["train", "test"], help="keep the listed ids or the rest"
+    )
+    statements.set_defaults(func=_statements)
+
+    ground = stages.add_parser("ground", help="statement jsonl -> QA-GNN grounded jsonl")
+    ground.add_argument("statements", help="statement jsonl")
+    ground.add_argument("--concepts", required=True, help="concepts.txt of `graph conceptnet`")
+    ground.add_argument("--output", required=True, help="grounded jsonl to write")
+    ground.add_argument("--workers", type=int, default=1, help="grounding processes")
+    ground.set_defaults(func=_ground)
+
+    subgraph = stages.add_parser(
+        "subgraph", help="2-hop subgraph of every statement, ranked and cut (npz + QA-GNN pickle)"
+    )
+    subgraph.add_argument("--cpnet-dir", required=True, help="ConceptNet extraction directory")
+    subgraph.add_argument("--grounded", required=True, help="<split>.grounded.jsonl")
+    subgraph.add_argument("--statements", required=True, help="<split>.statement.jsonl")
+    subgraph.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
+    subgraph.add_argument("--adj-output", help="also write QA-GNN's <split>.graph.adj.pk")
+    subgraph.add_argument("--params", required=True, help="JSON object: config `graph.subgraph`")
+    subgraph.add_argument("--threads", type=int, default=1, help="worker processes")
+    subgraph.add_argument("--device", default="auto", help="auto, cpu or cuda (LM ranker)")
+    subgraph.set_defaults(func=_subgraph)
+
+    metapath = stages.add_parser("metapath", help="question-answer meta-paths of <= 2 hops")
+    metapath.add_argument("subgraph", help="<split>.subgraph.npz")
+    metapath.add_argument("--output", required=True, help="<split>.metapath.npz to write")
+    metapath.add_argument("--params", required=True, help="JSON object: config `graph.metapath`")
+    metapath.set_defaults(func=_metapath)
+
+    stats = stages.add_parser("stats", help="print a JSON summary of one dataset's graphs")
+    stats.add_argument("result_dir", help="results/graph/<dataset>")
+    stats.add_argument("--output", help="also write the JSON summary to this file (atomically)")
+    stats.set_defaults(func=_stats)
+
+    convert = stages.add_parser(
+        "convert-adj", help="read a QA-GNN *.graph.adj.pk safely and write our .subgraph.npz"
+    )
+    convert.add_argument("adj", help="QA-GNN adj pickle (restricted unpickling)")
+    convert.add_argument("--num-choices", type=int, required=True, help="5 for CSQA, 4 for OBQA")
+    convert.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
+    convert.set_defaults(func=_convert_adj)
+
+
+def _conceptnet(args: argparse.Namespace) -> int:
+    from lmlab.graph.conceptnet import BLACKLIST, extract
+
+    blacklist = BLACKLIST if args.blacklist is None else json.loads(args.blacklist)
+    extract(
+        args.assertions,
+        args.out_dir,
+        blacklist=blacklist,
+        workers=args.workers,
+        merge_path=args.merge,
+        relations_path=args.relations,
+    )
+    return 0
+
+
+def _statements(args: argparse.Namespace) -> int:
+    from lmlab.graph.statements import write_statements
+
+    if (args.inhouse_qids is None) != (args.inhouse_part is None):
+        raise ValueError("--inhouse-qids and --inhouse-part go together")
+    write_statements(
+        args.questions, args.output, args.dataset, args.inhouse_qids, args.inhouse_part
+    )
+    return 0
+
+
+def _ground(args: argparse.Namespace) -> int:
+    from lmlab.graph.grounding import ground_statements
+
+    ground_statements(args.statements, args.concepts, args.output, workers=args.workers)
+    return 0
+
+
+def _subgraph(args: argparse.Namespace) -> int:
+    from lmlab.graph.subgraph import write_subgraphs
+
+    write_subgraphs(
+        args.cpnet_dir,
+        args.grounded,
+        args.statements,
+        args.output,
+        args.adj_output,
+        json.loads(args.params),
+        threads=args.threads,
+        device=args.device,
+    )
+    return 0
+
+
+def _metapath(args: argparse.Namespace) -> int:
+    from lmlab.graph.metapath import write_metapaths
+
+    write_metapaths(args.subgraph, args.output, json.loads(args.params))
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from lmlab.graph.stats import graph_stats
+    from lmlab.runtime.atomic import write_json
+
+    summary = graph_stats(args.result_dir)
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if args.output:
+        write_json(args.output, summary)
+    return 0
+
+
+def _convert_adj(args: argparse.Namespace) -> int:
+    from lmlab.graph.safe_pickle import load_adj_pickle
+    from lmlab.graph.subgraph_store import Subgraphs
+
+    Subgraphs.from_qagnn(load_adj_pickle(args.adj), args.num_choices).save(args.output)
+    return 0

@@ -1,0 +1,1 @@
+"""Tests of lmlab.graph (relative imports need this package marker)."""

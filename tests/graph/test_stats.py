@@ -1,0 +1,51 @@
+"""`lmlab graph stats`: the JSON summary of one dataset's subgraphs and meta-paths."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from lmlab.cli import main
+from lmlab.graph.metapath import write_metapaths
+from lmlab.graph.subgraph import write_subgraphs
+
+from .handmade import AC, QC, write_cpnet, write_split
+
+
+@pytest.fixture
+def result_dir(tmp_path):
+    """dev: question 0 = (apple, red | tree) and (eat | lonely); question 1 ungrounded twice."""
+    cpnet = write_cpnet(tmp_path / "cpnet")
+    root = tmp_path / "csqa"
+    statements = [(QC, AC), (["eat"], ["lonely"]), ([], ["pie"]), (["pie"], [])]
+    statement_path, grounded = write_split(root / "grounded", statements, choices=2)
+    shutil.move(statement_path, tmp_path / "dev.statement.jsonl")
+    subgraph = root / "subgraph" / "dev.subgraph.npz"
+    write_subgraphs(
+        cpnet, grounded, tmp_path / "dev.statement.jsonl", subgraph, None, {"max_nodes": 5}
+    )
+    write_metapaths(subgraph, root / "metapath" / "dev.metapath.npz", {"max_hops": 2})
+    return root
+
+
+def test_summary_counts_nodes_edges_paths_and_grounding(result_dir, capsys):
+    assert (
+        main(["graph", "stats", str(result_dir), "--output", str(result_dir / "stats.json")]) == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((result_dir / "stats.json").read_text())
+    dev = printed["splits"]["dev"]
+    assert (dev["questions"], dev["statements"]) == (2, 4)
+    # nodes: 5 (cut), eat + lonely, pie, pie; edges: the 9 of handmade.EDGES among nodes 0-4
+    assert (dev["nodes_max"], dev["nodes_mean"]) == (5, 2.25)
+    assert (dev["edges_max"], dev["edges_mean"]) == (9, 2.25)
+    assert dev["statements_without_qa_path"] == 0.75
+    assert dev["questions_without_qa_path"] == 0.5
+    assert dev["grounding_coverage"] == 0.5
+    assert printed["all"] == dev
+
+
+def test_missing_results_are_an_error(tmp_path):
+    assert main(["graph", "stats", str(tmp_path)]) == 2
