@@ -10,9 +10,13 @@ configfile: "config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/graph.smk"
+include: "workflow/rules/heads.smk"
 
 
 rule all:
     default_target: True
     input:
         data_targets(),
+        graph_targets(),
+        heads_targets(),

@@ -1,0 +1,234 @@
+"""`lmlab heads ...`: the stages of the head study (SPEC §8), one sub-command per rule.
+
+    finetune     θ0 (ckpt_init/), θ1 (ckpt_final/) and run_config.json
+    eval-subset  eval_subset.json: fixed indices of the eval split
+    importance   importance_{pre,post}.jsonl: exact single-head ablation (layer-input caching)
+    gradfisher   gradfisher_pre.jsonl: G, F, Ppred from per-example gate gradients
+    update       update.jsonl: per-head size of θ1 - θ0
+    aggregate    heads.csv, stats.json, cases.json of one seed
+    prune        pruning.jsonl: θ1's metric with the least important heads gated off
+    figures      every figure of one seed (no model is loaded)
+    summary      summary.csv, stability.json, fig_summary.png across seeds
+
+Handlers import torch lazily and only call the stage functions (OpenMP's wait policy is set for
+every family in `lmlab.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def _measure_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments shared by the stages that score a checkpoint on the eval subset."""
+    parser.add_argument("--checkpoint", required=True, help="checkpoint directory (θ0 or θ1)")
+    parser.add_argument("--task", required=True, help="GLUE task, e.g. MNLI")
+    parser.add_argument("--split", required=True, help="eval split, e.g. dev_matched")
+    parser.add_argument("--source", required=True, help="glue_data directory or hub id")
+    parser.add_argument("--subset", required=True, help="eval_subset.json")
+    parser.add_argument("--output", required=True, help="JSON-lines file to write")
+    parser.add_argument("--max-seq-len", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the `heads` sub-commands to `parser`."""
+    stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+
+    tune = stages.add_parser("finetune", help="fine-tune θ0 -> θ1 on the task's train split")
+    tune.add_argument("--model", required=True, help="`embedded`, a model directory or hub id")
+    tune.add_argument("--task", required=True)
+    tune.add_argument("--source", required=True, help="glue_data directory or hub id")
+    tune.add_argument("--eval-split", required=True, help="split whose metric picks θ1")
+    tune.add_argument("--seed", type=int, required=True)
+    tune.add_argument("--train", required=True, help="JSON object: config `heads.train`")
+    tune.add_argument("--ckpt-init", required=True)
+    tune.add_argument("--ckpt-final", required=True)
+    tune.add_argument("--run-config", required=True)
+    tune.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    tune.add_argument(
+        "--accumulation", type=int, default=1, help="micro-batches per batch (retries double it)"
+    )
+    tune.set_defaults(func=_finetune)
+
+    subset = stages.add_parser("eval-subset", help="choose the fixed eval subset")
+    subset.add_argument("--task", required=True)
+    subset.add_argument("--split", required=True)
+    subset.add_argument("--source", required=True)
+    subset.add_argument("--size", type=int, required=True)
+    subset.add_argument("--seed", type=int, default=999)
+    subset.add_argument("--output", required=True)
+    subset.set_defaults(func=_eval_subset)
+
+    importance = stages.add_parser("importance", help="ablation importance I of every head")
+    _measure_arguments(importance)
+    importance.add_argument("--heads-per-pass", type=int, default=4)
+    importance.set_defaults(func=_importance)
+
+    gradfisher = stages.add_parser("gradfisher", help="gate gradients G, F, Ppred at θ0")
+    _measure_arguments(gradfisher)
+    gradfisher.set_defaults(func=_gradfisher)
+
+    update = stages.add_parser("update", help="per-head update size from θ1 - θ0")
+    update.add_argument("--ckpt-init", required=True)
+    update.add_argument("--ckpt-final", required=True)
+    update.add_argument("--output", required=True)
+    update.set_defaults(func=_update)
+
+    _register_analysis(stages)
+
+
+def _finetune(args: argparse.Namespace) -> int:
+    from lmlab.heads.finetune import finetune
+
+    finetune(
+        args.model,
+        args.task,
+        args.source,
+        args.eval_split,
+        args.seed,
+        json.loads(args.train),
+        args.ckpt_init,
+        args.ckpt_final,
+        args.run_config,
+        args.device,
+        args.accumulation,
+    )
+    return 0
+
+
+def _eval_subset(args: argparse.Namespace) -> int:
+    from lmlab.heads.subset import write_eval_subset
+
+    write_eval_subset(args.task, args.split, args.source, args.size, args.seed, args.output)
+    return 0
+
+
+def _measured(args: argparse.Namespace) -> tuple:
+    return (args.checkpoint, args.task, args.split, args.source, args.subset, args.output)
+
+
+def _importance(args: argparse.Namespace) -> int:
+    from lmlab.heads.importance import write_importance
+
+    write_importance(
+        *_measured(args), args.max_seq_len, args.batch_size, args.heads_per_pass, args.device
+    )
+    return 0
+
+
+def _gradfisher(args: argparse.Namespace) -> int:
+    from lmlab.heads.gradfisher import write_gradfisher
+
+    write_gradfisher(*_measured(args), args.max_seq_len, args.batch_size, args.device)
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from lmlab.heads.update_size import write_update
+
+    write_update(args.ckpt_init, args.ckpt_final, args.output)
+    return 0
+
+
+def _register_analysis(stages) -> None:
+    """The analysis sub-commands: aggregate, prune, figures, summary."""
+    aggregate = stages.add_parser("aggregate", help="heads.csv, stats.json, cases.json of a seed")
+    for role in ("importance-pre", "importance-post", "gradfisher", "update"):
+        aggregate.add_argument(f"--{role}", required=True, help=f"{role} JSON-lines file")
+    aggregate.add_argument("--heads-csv", required=True)
+    aggregate.add_argument("--stats", required=True)
+    aggregate.add_argument("--cases", required=True)
+    aggregate.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    aggregate.add_argument("--task", required=True)
+    aggregate.add_argument("--seed", type=int, required=True)
+    aggregate.add_argument("--model", required=True, help="model name shown in figure titles")
+    aggregate.set_defaults(func=_aggregate)
+
+    prune = stages.add_parser("prune", help="pruning curve of θ1 on the eval subset")
+    _measure_arguments(prune)
+    prune.add_argument("--heads-csv", required=True, help="heads.csv (the importance order)")
+    prune.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    prune.set_defaults(func=_prune)
+
+    figures = stages.add_parser("figures", help="draw every figure of one seed")
+    for name in ("heads-csv", "stats", "cases", "pruning"):
+        figures.add_argument(f"--{name}", required=True)
+    for name in ("i-vs-u", "i-vs-g", "stats-figure", "pruning-figure"):
+        figures.add_argument(f"--{name}", required=True, help="PNG to write")
+    figures.set_defaults(func=_figures)
+
+    summary = stages.add_parser("summary", help="statistics and rank stability across seeds")
+    summary.add_argument("--seeds", type=int, nargs="+", required=True)
+    for name in ("heads-csv", "stats", "cases", "pruning"):
+        summary.add_argument(f"--{name}", nargs="+", required=True, help="one per seed, in order")
+    summary.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    summary.add_argument("--summary-csv", required=True)
+    summary.add_argument("--stability", required=True)
+    summary.add_argument("--figure", required=True)
+    summary.set_defaults(func=_summary)
+
+
+def _aggregate(args: argparse.Namespace) -> int:
+    from lmlab.heads.aggregate import aggregate_seed
+
+    paths = {
+        "importance_pre": args.importance_pre,
+        "importance_post": args.importance_post,
+        "gradfisher_pre": args.gradfisher,
+        "update": args.update,
+    }
+    meta = {"task": args.task, "seed": args.seed, "model": args.model}
+    aggregate_seed(paths, args.heads_csv, args.stats, args.cases, json.loads(args.analysis), meta)
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from lmlab.heads.pruning import write_pruning
+
+    checkpoint, task, split, source, subset, out = _measured(args)
+    write_pruning(
+        checkpoint,
+        task,
+        split,
+        source,
+        subset,
+        args.heads_csv,
+        out,
+        args.max_seq_len,
+        json.loads(args.analysis),
+        args.batch_size,
+        args.device,
+    )
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from lmlab.heads.plots import write_seed_figures
+
+    outputs = {
+        "I_vs_U": args.i_vs_u,
+        "I_vs_G": args.i_vs_g,
+        "stats": args.stats_figure,
+        "pruning": args.pruning_figure,
+    }
+    write_seed_figures(args.heads_csv, args.stats, args.cases, args.pruning, outputs)
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from lmlab.heads.summary import summarise_seeds
+
+    outputs = {"summary": args.summary_csv, "stability": args.stability, "figure": args.figure}
+    summarise_seeds(
+        args.seeds,
+        args.heads_csv,
+        args.stats,
+        args.cases,
+        args.pruning,
+        outputs,
+        json.loads(args.analysis),
+    )
+    return 0

@@ -1,0 +1,113 @@
+"""Gate gradients and Fisher information of every head at θ0 (SPEC §8; Michel et al. 2019 use
+|d loss / d xi_h| as their head-importance proxy).
+
+With a gate xi_h on every head (`lmlab.heads.gates`) at xi = 1, per example i:
+
+    g_i(l, h) = d loss_i / d xi_(l,h)
+    G = mean_i |g_i|        F = mean_i g_i^2        Ppred = G^2 / (F + eps)
+    Gsigned = mean_i g_i    Psign = Gsigned^2 / (F + eps)
+
+The per-example gradients come from ONE backward pass per batch: each layer gets a gate of shape
+[B, H] (a separate leaf per example) and the loss is the SUM of the per-example losses, so the
+gradient of row i is example i's own gradient. The model's weights are frozen meanwhile, so the
+backward pass computes no weight gradients.
+
+Both ratios lie in [0, 1] (Jensen) and are scale-free: they say how CONSISTENT the per-example
+gradients are, not how LARGE (G and F say that), so neither is an importance score of its own.
+Ppred is 1 when every example's |g_i| is the same and about p when a fraction p of the examples
+carries the gradient (it ignores signs); Psign is 1 only when every example pushes the gate the
+same way by the same amount and near 0 when the signs cancel (the sign consistency of the
+gradient; the full-batch gradient is Gsigned, whose square is Psign * F).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+from lmlab.heads.architecture import head_shape
+from lmlab.heads.examples import Examples, batches, model_inputs, per_example_loss
+from lmlab.heads.gates import head_gates, ones
+from lmlab.runtime.logs import progress
+
+log = logging.getLogger(__name__)
+
+EPS = 1e-20
+
+
+def per_example_gate_gradients(model: nn.Module, batch: dict) -> torch.Tensor:
+    """d loss_i / d xi_(l,h) for every example i of `batch`: a `[L, B, H]` tensor (one backward)."""
+    gates = ones(model, batch=batch["labels"].shape[0], requires_grad=True)
+    with head_gates(model, gates):
+        logits = model(**model_inputs(batch)).logits
+    loss = per_example_loss(logits, batch["labels"]).sum()
+    return torch.stack(torch.autograd.grad(loss, gates))
+
+
+def gate_gradients(model: nn.Module, examples: Examples, batch_size: int = 32) -> list[dict]:
+    """One row per head: {layer, head, G, F, Ppred, Gsigned, Psign} over `examples`, in eval
+    mode (the model's dtype; fp32 when loaded by `load_classifier`)."""
+    model.eval()
+    layers, heads, _ = head_shape(model)
+    device = next(model.parameters()).device
+    total, abs_sum, sq_sum = (np.zeros((layers, heads)) for _ in range(3))
+    frozen = [p.requires_grad for p in model.parameters()]
+    for param in model.parameters():
+        param.requires_grad_(False)
+    try:
+        n_batches = -(-len(examples) // batch_size)
+        for batch in progress(batches(examples, batch_size, device), "gate gradients", n_batches):
+            grads = per_example_gate_gradients(model, batch).double()
+            total += grads.sum(1).cpu().numpy()
+            abs_sum += grads.abs().sum(1).cpu().numpy()
+            sq_sum += (grads**2).sum(1).cpu().numpy()
+    finally:
+        for param, flag in zip(model.parameters(), frozen, strict=True):
+            param.requires_grad_(flag)
+    n = len(examples)
+    g_signed, g_mean, fisher = total / n, abs_sum / n, sq_sum / n
+    return [
+        {
+            "layer": layer,
+            "head": head,
+            "G": float(g_mean[layer, head]),
+            "F": float(fisher[layer, head]),
+            "Ppred": float(g_mean[layer, head] ** 2 / (fisher[layer, head] + EPS)),
+            "Gsigned": float(g_signed[layer, head]),
+            "Psign": float(g_signed[layer, head] ** 2 / (fisher[layer, head] + EPS)),
+        }
+        for layer in range(layers)
+        for head in range(heads)
+    ]
+
+
+def write_gradfisher(
+    checkpoint: str | os.PathLike,
+    task: str,
+    split: str,
+    source: str | os.PathLike,
+    subset: str | os.PathLike,
+    out: str | os.PathLike,
+    max_seq_len: int,
+    batch_size: int = 32,
+    device: str = "auto",
+) -> list[dict]:
+    """Stage `gradfisher`: G, F and Ppred of the checkpoint (θ0) on the eval subset -> `out`."""
+    from lmlab.heads.checkpoints import load_classifier
+    from lmlab.heads.examples import load_examples
+    from lmlab.heads.subset import read_eval_subset
+    from lmlab.runtime.atomic import write_jsonl
+    from lmlab.runtime.devices import select_device
+
+    torch.set_float32_matmul_precision("highest")
+    model, tokenizer = load_classifier(checkpoint, select_device(device))
+    indices = read_eval_subset(subset)
+    examples = load_examples(task, split, source, tokenizer, max_seq_len, indices)
+    rows = gate_gradients(model, examples, batch_size)
+    write_jsonl(out, rows)
+    log.info("gate gradients of %d heads on %d examples", len(rows), len(examples))
+    return rows

@@ -1,0 +1,349 @@
+# Head study (SPEC §8), stages 1-5 per (task, seed): fine-tune θ0 -> θ1, the fixed eval subset,
+# ablation importance before/after, gate gradients at θ0, per-head update size.
+# Outputs: results/heads/{task}/seed{seed}/ (file names: src/lmlab/heads/paths.py).
+
+
+rule heads_finetune:
+    """Fine-tune the pretrained model on the task: θ0 (before any update), θ1 (best dev epoch)."""
+    input:
+        unpack(heads_train_data),
+        code=code(
+            "heads/finetune.py",
+            "heads/checkpoints.py",
+            "heads/examples.py",
+            "heads/evaluate.py",
+            "heads/architecture.py",
+            "heads/cli.py",
+            "data/glue.py",
+        ),
+    output:
+        ckpt_init=directory(heads_file("ckpt_init")),
+        ckpt_final=directory(heads_file("ckpt_final")),
+        run_config=heads_file("run_config.json"),
+    log:
+        f"{LOGS}/heads_finetune/{{task}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_finetune/{{task}}/seed{{seed}}.tsv"
+    retries: 1
+    conda:
+        "../../envs/heads.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        accumulation=heads_accumulation,
+    params:
+        model=config["model"],
+        source=data_location("glue"),
+        eval_split=config["heads"]["eval_split"],
+        train=json_param(config["heads"]["train"]),
+        device=config["device"],
+    shell:
+        "python -m lmlab --gpus {resources.gpu} heads finetune --model {params.model:q}"
+        " --task {wildcards.task} --source {params.source:q} --eval-split {params.eval_split}"
+        " --seed {wildcards.seed} --train {params.train:q} --device {params.device}"
+        " --accumulation {resources.accumulation} --ckpt-init {output.ckpt_init:q}"
+        " --ckpt-final {output.ckpt_final:q} --run-config {output.run_config:q} 2> {log}"
+
+
+rule heads_eval_subset:
+    """The fixed eval subset: heads.eval_subset_size indices of the eval split (seed 999)."""
+    input:
+        split=heads_eval_data,
+        code=code("heads/subset.py", "heads/cli.py", "data/glue.py"),
+    output:
+        subset=heads_subset_file(),
+    log:
+        f"{LOGS}/heads_eval_subset/{{task}}.log",
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    params:
+        source=data_location("glue"),
+        split=config["heads"]["eval_split"],
+        size=config["heads"]["eval_subset_size"],
+        seed=config["heads"]["subset_seed"],
+    shell:
+        "python -m lmlab heads eval-subset --task {wildcards.task} --split {params.split}"
+        " --source {params.source:q} --size {params.size} --seed {params.seed}"
+        " --output {output.subset:q} 2> {log}"
+
+
+rule heads_importance:
+    """Ablation importance I of every head at θ0 (`pre`) or θ1 (`post`): exact, fp32, cached."""
+    input:
+        checkpoint=heads_checkpoint,
+        subset=heads_subset_file(),
+        data=heads_eval_data,
+        code=code(
+            "heads/importance.py",
+            "heads/layer_cache.py",
+            "heads/gates.py",
+            "heads/architecture.py",
+            "heads/examples.py",
+            "heads/checkpoints.py",
+            "heads/cli.py",
+        ),
+    output:
+        importance=heads_file("importance_{when}.jsonl"),
+    log:
+        f"{LOGS}/heads_importance/{{task}}/seed{{seed}}_{{when}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_importance/{{task}}/seed{{seed}}_{{when}}.tsv"
+    wildcard_constraints:
+        when="pre|post",
+    conda:
+        "../../envs/heads.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        source=data_location("glue"),
+        split=config["heads"]["eval_split"],
+        max_seq_len=config["heads"]["train"]["max_seq_len"],
+        batch_size=config["heads"]["measure"]["batch_size"],
+        heads_per_pass=config["heads"]["measure"]["heads_per_pass"],
+        device=config["device"],
+    shell:
+        "python -m lmlab --gpus {resources.gpu} heads importance"
+        " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
+        " --source {params.source:q} --subset {input.subset:q} --output {output.importance:q}"
+        " --max-seq-len {params.max_seq_len} --batch-size {params.batch_size}"
+        " --heads-per-pass {params.heads_per_pass} --device {params.device} 2> {log}"
+
+
+rule heads_gradfisher:
+    """Gate gradients at θ0: G, F, Ppred per head from per-example gradients (one backward)."""
+    input:
+        checkpoint=heads_file("ckpt_init"),
+        subset=heads_subset_file(),
+        data=heads_eval_data,
+        code=code(
+            "heads/gradfisher.py",
+            "heads/gates.py",
+            "heads/architecture.py",
+            "heads/examples.py",
+            "heads/checkpoints.py",
+            "heads/cli.py",
+        ),
+    output:
+        gradfisher=heads_file("gradfisher_pre.jsonl"),
+    log:
+        f"{LOGS}/heads_gradfisher/{{task}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_gradfisher/{{task}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/heads.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        source=data_location("glue"),
+        split=config["heads"]["eval_split"],
+        max_seq_len=config["heads"]["train"]["max_seq_len"],
+        batch_size=config["heads"]["measure"]["batch_size"],
+        device=config["device"],
+    shell:
+        "python -m lmlab --gpus {resources.gpu} heads gradfisher"
+        " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
+        " --source {params.source:q} --subset {input.subset:q} --output {output.gradfisher:q}"
+        " --max-seq-len {params.max_seq_len} --batch-size {params.batch_size}"
+        " --device {params.device} 2> {log}"
+
+
+rule heads_update:
+    """Per-head update size U, Urel (and Uq, Uk, Uv, Uo, orthogonal part) from θ1 - θ0."""
+    input:
+        ckpt_init=heads_file("ckpt_init"),
+        ckpt_final=heads_file("ckpt_final"),
+        code=code(
+            "heads/update_size.py",
+            "heads/architecture.py",
+            "heads/checkpoints.py",
+            "heads/cli.py",
+        ),
+    output:
+        sizes=heads_file("update.jsonl"),
+    log:
+        f"{LOGS}/heads_update/{{task}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_update/{{task}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/heads.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    shell:
+        "python -m lmlab heads update --ckpt-init {input.ckpt_init:q}"
+        " --ckpt-final {input.ckpt_final:q} --output {output.sizes:q} 2> {log}"
+
+
+# Stages 6-7 per (task, seed): aggregation, statistics and case sets, the pruning curve of θ1,
+# figures (redrawn without any model: see heads_figures_of in common.smk); then across seeds.
+
+
+rule heads_aggregate:
+    """heads.csv (one row per head), stats.json (Spearman raw and within layers, top-K overlaps
+    with hypergeometric p-values), cases.json (important-but-static, plastic-but-unimportant).
+    """
+    input:
+        importance_pre=heads_file("importance_pre.jsonl"),
+        importance_post=heads_file("importance_post.jsonl"),
+        gradfisher=heads_file("gradfisher_pre.jsonl"),
+        sizes=heads_file("update.jsonl"),
+        code=code(
+            "heads/aggregate.py", "heads/stats.py", "heads/cases.py", "heads/cli.py"
+        ),
+    output:
+        heads_csv=heads_file("heads.csv"),
+        stats=heads_file("stats.json"),
+        cases=heads_file("cases.json"),
+    log:
+        f"{LOGS}/heads_aggregate/{{task}}/seed{{seed}}.log",
+    conda:
+        "../../envs/heads.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    params:
+        analysis=heads_analysis("top_k", "cases", "layer_normalise"),
+        model=heads_model_label(),
+    shell:
+        "python -m lmlab heads aggregate --importance-pre {input.importance_pre:q}"
+        " --importance-post {input.importance_post:q} --gradfisher {input.gradfisher:q}"
+        " --update {input.sizes:q} --heads-csv {output.heads_csv:q} --stats {output.stats:q}"
+        " --cases {output.cases:q} --analysis {params.analysis:q} --task {wildcards.task}"
+        " --seed {wildcards.seed} --model {params.model:q} 2> {log}"
+
+
+rule heads_pruning:
+    """Pruning curve of θ1: the metric on the eval subset with a growing fraction of heads gated
+    off, least important first and in seeded random orders (Michel et al. 2019)."""
+    input:
+        checkpoint=heads_file("ckpt_final"),
+        heads_csv=heads_file("heads.csv"),
+        subset=heads_subset_file(),
+        data=heads_eval_data,
+        code=code(
+            "heads/pruning.py",
+            "heads/evaluate.py",
+            "heads/gates.py",
+            "heads/architecture.py",
+            "heads/examples.py",
+            "heads/checkpoints.py",
+            "heads/aggregate.py",
+            "heads/cli.py",
+        ),
+    output:
+        pruning=heads_file("pruning.jsonl"),
+    log:
+        f"{LOGS}/heads_pruning/{{task}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_pruning/{{task}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/heads.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        source=data_location("glue"),
+        split=config["heads"]["eval_split"],
+        max_seq_len=config["heads"]["train"]["max_seq_len"],
+        batch_size=config["heads"]["measure"]["batch_size"],
+        analysis=heads_analysis("pruning", "layer_normalise"),
+        device=config["device"],
+    shell:
+        "python -m lmlab --gpus {resources.gpu} heads prune"
+        " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
+        " --source {params.source:q} --subset {input.subset:q} --heads-csv {input.heads_csv:q}"
+        " --output {output.pruning:q} --max-seq-len {params.max_seq_len}"
+        " --batch-size {params.batch_size} --analysis {params.analysis:q}"
+        " --device {params.device} 2> {log}"
+
+
+rule heads_figures:
+    """Every figure of one seed, drawn from the measurement files only (no model is loaded)."""
+    input:
+        heads_csv=heads_file("heads.csv"),
+        stats=heads_file("stats.json"),
+        cases=heads_file("cases.json"),
+        pruning=heads_file("pruning.jsonl"),
+        code=code(
+            "heads/plots.py", "heads/cases.py", "heads/aggregate.py", "heads/cli.py"
+        ),
+    output:
+        i_vs_u=report(
+            heads_file(HEADS_FIGURES["i_vs_u"]),
+            caption="../report/heads_I_vs_U.rst",
+            category="Head study",
+            subcategory="{task} seed {seed}",
+        ),
+        i_vs_g=report(
+            heads_file(HEADS_FIGURES["i_vs_g"]),
+            caption="../report/heads_I_vs_G.rst",
+            category="Head study",
+            subcategory="{task} seed {seed}",
+        ),
+        stats=report(
+            heads_file(HEADS_FIGURES["stats"]),
+            caption="../report/heads_stats.rst",
+            category="Head study",
+            subcategory="{task} seed {seed}",
+        ),
+        pruning=report(
+            heads_file(HEADS_FIGURES["pruning"]),
+            caption="../report/heads_pruning.rst",
+            category="Head study",
+            subcategory="{task} seed {seed}",
+        ),
+    log:
+        f"{LOGS}/heads_figures/{{task}}/seed{{seed}}.log",
+    conda:
+        "../../envs/heads.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    shell:
+        "python -m lmlab heads figures --heads-csv {input.heads_csv:q} --stats {input.stats:q}"
+        " --cases {input.cases:q} --pruning {input.pruning:q} --i-vs-u {output.i_vs_u:q}"
+        " --i-vs-g {output.i_vs_g:q} --stats-figure {output.stats:q}"
+        " --pruning-figure {output.pruning:q} 2> {log}"
+
+
+rule heads_summary:
+    """Across seeds: every statistic's mean, std, min, max (summary.csv), how stable the head
+    rankings are between seeds (stability.json), and fig_summary.png."""
+    input:
+        unpack(heads_summary_inputs),
+        code=code(
+            "heads/summary.py",
+            "heads/plots.py",
+            "heads/stats.py",
+            "heads/aggregate.py",
+            "heads/cli.py",
+        ),
+    output:
+        summary=heads_summary_file(HEADS_SUMMARY["summary"]),
+        stability=heads_summary_file(HEADS_SUMMARY["stability"]),
+        figure=report(
+            heads_summary_file(HEADS_SUMMARY["figure"]),
+            caption="../report/heads_summary.rst",
+            category="Head study",
+            subcategory="{task} across seeds",
+        ),
+    log:
+        f"{LOGS}/heads_summary/{{task}}.log",
+    conda:
+        "../../envs/heads.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    params:
+        seeds=heads_seeds(),
+        analysis=heads_analysis("top_k", "layer_normalise"),
+    shell:
+        "python -m lmlab heads summary --seeds {params.seeds} --heads-csv {input.heads_csv:q}"
+        " --stats {input.stats:q} --cases {input.cases:q} --pruning {input.pruning:q}"
+        " --analysis {params.analysis:q} --summary-csv {output.summary:q}"
+        " --stability {output.stability:q} --figure {output.figure:q} 2> {log}"
