@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lmlab.runtime.atomic import atomic_path
+from lmlab.runtime.atomic import atomic_path, plain_mode
 
 log = logging.getLogger(__name__)
 
@@ -45,25 +45,38 @@ def initial_classifier(
     return model, tokenizer
 
 
-def _plain_modes(folder: Path) -> None:
-    """Give every file the mode a plain open() would (the weights writer leaves owner-only
-    files), so shared result directories and DVC remotes stay readable, as runtime.atomic does."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for file in folder.iterdir():
-        if file.is_file():
-            file.chmod(0o666 & ~umask)
-
-
 def save_classifier(model: nn.Module, tokenizer: object, path: str | os.PathLike) -> Path:
     """Write `model` (safetensors) and `tokenizer` to the directory `path`, atomically: the
     directory appears under its name only once both are complete (SPEC §10)."""
     with atomic_path(path, directory=True) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        _plain_modes(tmp)
+        for file in tmp.iterdir():  # the weights writer leaves owner-only files
+            plain_mode(file)
     log.info("saved checkpoint %s", path)
     return Path(path)
+
+
+def load_measured(
+    checkpoint: str | os.PathLike,
+    task: str,
+    split: str,
+    source: str | os.PathLike,
+    subset: str | os.PathLike,
+    max_seq_len: int,
+    device: str = "auto",
+):
+    """What every measurement stage starts from: the checkpoint in fp32 on the selected device
+    (full-precision matmuls: bf16/tf32 errors are as large as unimportant heads' scores) and the
+    encoded eval-subset examples (indices in the JSON file `subset`) of `task`'s `split`."""
+    from lmlab.heads.examples import load_examples
+    from lmlab.heads.subset import read_eval_subset
+    from lmlab.runtime.devices import select_device
+
+    torch.set_float32_matmul_precision("highest")
+    model, tokenizer = load_classifier(checkpoint, select_device(device))
+    examples = load_examples(task, split, source, tokenizer, max_seq_len, read_eval_subset(subset))
+    return model, examples
 
 
 def load_classifier(

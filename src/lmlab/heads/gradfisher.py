@@ -97,16 +97,10 @@ def write_gradfisher(
     device: str = "auto",
 ) -> list[dict]:
     """Stage `gradfisher`: G, F and Ppred of the checkpoint (θ0) on the eval subset -> `out`."""
-    from lmlab.heads.checkpoints import load_classifier
-    from lmlab.heads.examples import load_examples
-    from lmlab.heads.subset import read_eval_subset
+    from lmlab.heads.checkpoints import load_measured
     from lmlab.runtime.atomic import write_jsonl
-    from lmlab.runtime.devices import select_device
 
-    torch.set_float32_matmul_precision("highest")
-    model, tokenizer = load_classifier(checkpoint, select_device(device))
-    indices = read_eval_subset(subset)
-    examples = load_examples(task, split, source, tokenizer, max_seq_len, indices)
+    model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
     rows = gate_gradients(model, examples, batch_size)
     write_jsonl(out, rows)
     log.info("gate gradients of %d heads on %d examples", len(rows), len(examples))

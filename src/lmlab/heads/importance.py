@@ -110,16 +110,10 @@ def write_importance(
 ) -> list[dict]:
     """Stage `importance`: load a checkpoint (θ0 or θ1) in fp32, score the eval subset (indices
     in the JSON file `subset`) of `task`'s `split`, write `out` (JSON lines)."""
-    from lmlab.heads.checkpoints import load_classifier
-    from lmlab.heads.examples import load_examples
-    from lmlab.heads.subset import read_eval_subset
+    from lmlab.heads.checkpoints import load_measured
     from lmlab.runtime.atomic import write_jsonl
-    from lmlab.runtime.devices import select_device
 
-    torch.set_float32_matmul_precision("highest")
-    model, tokenizer = load_classifier(checkpoint, select_device(device))
-    indices = read_eval_subset(subset)
-    examples = load_examples(task, split, source, tokenizer, max_seq_len, indices)
+    model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
     rows = cached_importance(model, examples, batch_size, heads_per_pass)
     write_jsonl(out, rows)
     log.info(

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 from torch import nn
 
 from lmlab.heads.aggregate import analysis_view, read_head_table
@@ -135,14 +134,9 @@ def write_pruning(
     """Stage `prune`: load θ1 from `checkpoint` in fp32 eval mode, score the eval subset (indices
     in the JSON file `subset`) of `task`'s `split` with growing sets of heads gated off, write
     `out` (JSON lines)."""
-    from lmlab.heads.checkpoints import load_classifier
-    from lmlab.heads.examples import load_examples
-    from lmlab.heads.subset import read_eval_subset
-    from lmlab.runtime.devices import select_device
+    from lmlab.heads.checkpoints import load_measured
 
-    torch.set_float32_matmul_precision("highest")
-    model, tokenizer = load_classifier(checkpoint, select_device(device))
-    examples = load_examples(task, split, source, tokenizer, max_seq_len, read_eval_subset(subset))
+    model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
     rows = run_pruning(model, examples, task, heads_csv, out, analysis, batch_size)
     unpruned = rows[0]
     log.info(

@@ -32,11 +32,7 @@ def atomic_path(path: str | os.PathLike, directory: bool = False) -> Iterator[Pa
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
         os.close(fd)
         tmp = Path(name)
-    # mkstemp/mkdtemp create owner-only files; give the result the mode a plain open() would, so
-    # shared result directories and DVC remotes stay readable by the group.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod((0o777 if directory else 0o666) & ~umask)
+    plain_mode(tmp)
     try:
         yield tmp
         if directory and final.exists():
@@ -48,6 +44,18 @@ def atomic_path(path: str | os.PathLike, directory: bool = False) -> Iterator[Pa
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def plain_mode(path: str | os.PathLike) -> None:
+    """Give `path` the mode a plain open()/mkdir() would (0666/0777 less the umask).
+
+    mkstemp, mkdtemp and some writers (safetensors) create owner-only files; results live in
+    shared directories and DVC remotes, so they must stay readable by the group.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    path = Path(path)
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
