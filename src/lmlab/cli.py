@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
+import sys
 
 from lmlab.runtime import gpu_slots
 from lmlab.runtime.logs import setup_logging
@@ -40,6 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub = families.add_parser(name, help=help_text)
         importlib.import_module(module).register(sub)
     return parser
+
+
+def print_json(summary: dict, output: str | None = None) -> None:
+    """Print a JSON summary on stdout (what a user reads) and, if `output` is given, also write
+    it there atomically (what a rule declares as its output, e.g. a DVC metric)."""
+    from lmlab.runtime.atomic import write_json
+
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if output:
+        write_json(output, summary)
 
 
 def main(argv: list[str] | None = None) -> int:

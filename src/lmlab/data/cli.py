@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -24,14 +23,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from lmlab.cli import print_json
     from lmlab.data.inspect import inspect_path
-    from lmlab.runtime.atomic import write_json
 
-    summary = inspect_path(args.path, task=args.task)
-    json.dump(summary, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.output:
-        write_json(args.output, summary)
+    print_json(inspect_path(args.path, task=args.task), args.output)
     return 0
 
 

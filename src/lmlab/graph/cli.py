@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -131,14 +130,10 @@ def _metapath(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    from lmlab.cli import print_json
     from lmlab.graph.stats import graph_stats
-    from lmlab.runtime.atomic import write_json
 
-    summary = graph_stats(args.result_dir)
-    json.dump(summary, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.output:
-        write_json(args.output, summary)
+    print_json(graph_stats(args.result_dir), args.output)
     return 0
 
 
