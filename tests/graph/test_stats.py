@@ -23,9 +23,7 @@ def result_dir(tmp_path):
     statement_path, grounded = write_split(root / "grounded", statements, choices=2)
     shutil.move(statement_path, tmp_path / "dev.statement.jsonl")
     subgraph = root / "subgraph" / "dev.subgraph.npz"
-    write_subgraphs(
-        cpnet, grounded, tmp_path / "dev.statement.jsonl", subgraph, None, {"max_nodes": 5}
-    )
+    write_subgraphs(cpnet, grounded, tmp_path / "dev.statement.jsonl", subgraph, {"max_nodes": 5})
     write_metapaths(subgraph, root / "metapath" / "dev.metapath.npz", {"max_hops": 2})
     return root
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
+from lmlab.cli import main
 from lmlab.graph.adjacency import read_cpnet
 from lmlab.graph.relevance import CooccurrenceRanker
 from lmlab.graph.safe_pickle import load_adj_pickle
@@ -14,7 +18,7 @@ from lmlab.graph.subgraph import (
     read_grounded,
     write_subgraphs,
 )
-from lmlab.graph.subgraph_store import Subgraphs
+from lmlab.graph.subgraph_store import Subgraph, Subgraphs
 
 from .handmade import AC, EDGES, ID, NODES, QC, SCORES, write_cpnet, write_split
 from .reference import edge_tuples
@@ -75,7 +79,7 @@ def test_a_single_grounded_concept_has_no_extra_nodes(adj):
     assert sub.num_edges.tolist() == [0, 0]
 
 
-def test_worker_processes_give_the_same_subgraphs_as_one_process(adj):
+def test_worker_threads_give_the_same_subgraphs_as_one_thread(adj):
     split = grounded(
         *[(QC, AC), (["pie", "eat"], ["apple"]), (["orchard"], ["fruit"])] * 4, choices=3
     )
@@ -85,15 +89,40 @@ def test_worker_processes_give_the_same_subgraphs_as_one_process(adj):
         np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
 
 
-def test_stage_writes_the_npz_and_a_qagnn_pickle_that_load_back(tmp_path):
+def test_concatenating_chunks_on_threads_equals_one_store_of_all_statements():
+    def graph(n_nodes, n_edges, start):
+        ids = np.arange(start, start + n_nodes)
+        local = np.arange(n_edges) % max(n_nodes, 1)
+        return Subgraph(ids, ids / 10, min(1, n_nodes), 0, 0.5, local % 17, local, local[::-1])
+
+    graphs = [graph(3, 2, 0), graph(0, 0, 9), graph(5, 7, 20), graph(1, 0, 40), graph(2, 1, 50)]
+    whole = Subgraphs.from_list(graphs, num_relations=17, num_choices=1)
+    chunks = [graphs[:2], graphs[2:3], graphs[3:]]
+    with ThreadPoolExecutor(2) as pool:
+        joined = Subgraphs.concatenate(
+            [Subgraphs.from_list(c, 17, 1) for c in chunks], map_fn=pool.map
+        )
+    for name in (field.name for field in dataclasses.fields(Subgraphs)):
+        np.testing.assert_array_equal(getattr(joined, name), getattr(whole, name), err_msg=name)
+        assert np.asarray(getattr(joined, name)).dtype == np.asarray(getattr(whole, name)).dtype
+
+
+def test_stage_writes_the_npz_and_export_adj_a_qagnn_pickle_that_load_back(tmp_path):
     cpnet = write_cpnet(tmp_path / "cpnet")
     statements, ground = write_split(tmp_path / "split", [(QC, AC), (["pie"], ["eat"])], choices=2)
     out = tmp_path / "out"
     params = {"max_nodes": 5, "ranker": "cheap"}
-    write_subgraphs(cpnet, ground, statements, out / "dev.subgraph.npz", out / "dev.adj.pk", params)
+    write_subgraphs(cpnet, ground, statements, out / "dev.subgraph.npz", params)
     sub = Subgraphs.load(out / "dev.subgraph.npz")
     assert sub.num_choices == 2 and sub[0].concepts.tolist() == [ID[c] for c in NODES[:5]]
-    records = load_adj_pickle(out / "dev.adj.pk")
+    pickle = out / "dev.adj.pk"
+    assert (
+        main(["graph", "export-adj", str(out / "dev.subgraph.npz"), "--output", str(pickle)]) == 0
+    )
+    records = load_adj_pickle(pickle)
+    assert [r["concepts"].tolist() for r in records] == [
+        g.concepts.tolist() for g in (sub[0], sub[1])
+    ]
     assert records[0]["adj"].shape == (17 * 5, 5)
     assert records[0]["qmask"].tolist() == [True, True, False, False, False]
     cid2score = records[0]["cid2score"]

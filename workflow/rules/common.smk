@@ -224,8 +224,13 @@ def tokens_file(dataset, split):
 
 
 def subgraph_file(dataset, split):
-    """Compact subgraphs of one split (lmlab.graph.subgraph_store); the QA-GNN pickle is beside."""
+    """Compact subgraphs of one split (lmlab.graph.subgraph_store)."""
     return f"{GRAPH}/{dataset}/subgraph/{split}.subgraph.npz"
+
+
+def qagnn_adj_file(dataset, split):
+    """The same subgraphs in QA-GNN's adj pickle format, beside the npz."""
+    return f"{GRAPH}/{dataset}/subgraph/{split}.graph.adj.pk"
 
 
 def metapath_file(dataset, split):
@@ -263,6 +268,7 @@ def graph_targets():
     for split in QA_SPLITS:
         targets.append(grounded_file(dataset, split))
         targets.append(tokens_file(dataset, split))
+        targets.append(qagnn_adj_file(dataset, split))
     targets.append(f"{GRAPH}/{dataset}/stats.json")
     return targets
 

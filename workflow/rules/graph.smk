@@ -114,7 +114,7 @@ rule text_tokenize:
 rule graph_subgraph:
     """Per-statement ConceptNet subgraph: question and answer concepts plus their common
     neighbours, ranked (graph.subgraph.ranker: cheap co-occurrence, or QA-GNN's LM loss on a GPU
-    when one is free) and cut to graph.subgraph.max_nodes; compact npz + QA-GNN adj pickle.
+    when one is free) and cut to graph.subgraph.max_nodes; our compact npz.
     """
     input:
         **cpnet_outputs(),
@@ -125,13 +125,11 @@ rule graph_subgraph:
             "graph/adjacency.py",
             "graph/relevance.py",
             "graph/subgraph_store.py",
-            "graph/safe_pickle.py",
             "graph/conceptnet.py",
             "graph/cli.py",
         ),
     output:
         subgraph=subgraph_file("{dataset}", "{split}"),
-        adj=f"{GRAPH}/{{dataset}}/subgraph/{{split}}.graph.adj.pk",
     log:
         f"{LOGS}/graph_subgraph/{{dataset}}/{{split}}.log",
     benchmark:
@@ -151,8 +149,30 @@ rule graph_subgraph:
     shell:
         "python -m lmlab --gpus {resources.gpu} graph subgraph --cpnet-dir {params.cpnet_dir:q}"
         " --grounded {input.grounded:q} --statements {input.statements:q}"
-        " --output {output.subgraph:q} --adj-output {output.adj:q}"
-        " --params {params.subgraph:q} --threads {threads} --device {params.device} 2> {log}"
+        " --output {output.subgraph:q} --params {params.subgraph:q} --threads {threads} --device {params.device} 2> {log}"
+
+
+rule graph_qagnn_adj:
+    """The subgraphs as QA-GNN's adj pickle, for QA-GNN-compatible tools (our loaders read the
+    npz). Its own job: the conversion is serial Python, so it runs beside other jobs instead of
+    idling graph_subgraph's threads."""
+    input:
+        subgraph=subgraph_file("{dataset}", "{split}"),
+        code=code("graph/subgraph_store.py", "graph/safe_pickle.py", "graph/cli.py"),
+    output:
+        adj=qagnn_adj_file("{dataset}", "{split}"),
+    log:
+        f"{LOGS}/graph_qagnn_adj/{{dataset}}/{{split}}.log",
+    wildcard_constraints:
+        dataset="csqa|obqa",
+        split="train|dev|test",
+    conda:
+        "../../envs/graph.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    shell:
+        "python -m lmlab graph export-adj {input.subgraph:q} --output {output.adj:q} 2> {log}"
 
 
 rule graph_metapaths:

@@ -41,15 +41,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     ground.set_defaults(func=_ground)
 
     subgraph = stages.add_parser(
-        "subgraph", help="2-hop subgraph of every statement, ranked and cut (npz + QA-GNN pickle)"
+        "subgraph", help="2-hop subgraph of every statement, ranked and cut (.subgraph.npz)"
     )
     subgraph.add_argument("--cpnet-dir", required=True, help="ConceptNet extraction directory")
     subgraph.add_argument("--grounded", required=True, help="<split>.grounded.jsonl")
     subgraph.add_argument("--statements", required=True, help="<split>.statement.jsonl")
     subgraph.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
-    subgraph.add_argument("--adj-output", help="also write QA-GNN's <split>.graph.adj.pk")
     subgraph.add_argument("--params", required=True, help="JSON object: config `graph.subgraph`")
-    subgraph.add_argument("--threads", type=int, default=1, help="worker processes")
+    subgraph.add_argument("--threads", type=int, default=1, help="worker threads")
     subgraph.add_argument("--device", default="auto", help="auto, cpu or cuda (LM ranker)")
     subgraph.set_defaults(func=_subgraph)
 
@@ -71,6 +70,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     convert.add_argument("--num-choices", type=int, required=True, help="5 for CSQA, 4 for OBQA")
     convert.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
     convert.set_defaults(func=_convert_adj)
+
+    export = stages.add_parser(
+        "export-adj", help="write a .subgraph.npz as QA-GNN's *.graph.adj.pk (for QA-GNN tools)"
+    )
+    export.add_argument("subgraph", help="<split>.subgraph.npz")
+    export.add_argument("--output", required=True, help="<split>.graph.adj.pk to write")
+    export.set_defaults(func=_export_adj)
 
 
 def _conceptnet(args: argparse.Namespace) -> int:
@@ -114,7 +120,6 @@ def _subgraph(args: argparse.Namespace) -> int:
         args.grounded,
         args.statements,
         args.output,
-        args.adj_output,
         json.loads(args.params),
         threads=args.threads,
         device=args.device,
@@ -142,4 +147,12 @@ def _convert_adj(args: argparse.Namespace) -> int:
     from lmlab.graph.subgraph_store import Subgraphs
 
     Subgraphs.from_qagnn(load_adj_pickle(args.adj), args.num_choices).save(args.output)
+    return 0
+
+
+def _export_adj(args: argparse.Namespace) -> int:
+    from lmlab.graph.safe_pickle import dump_adj_pickle
+    from lmlab.graph.subgraph_store import Subgraphs
+
+    dump_adj_pickle(args.output, Subgraphs.load(args.subgraph).to_qagnn())
     return 0

@@ -16,8 +16,12 @@ Vectorised over a chunk of statements instead of one statement at a time:
 3. Edges: gather the rows of the degree-oriented relation-bitmask matrix (adjacency.py) for all
    chunk nodes at once, keep the entries whose column is a node of the same statement (a
    concept-indexed array marks one statement's nodes at a time), and unpack the relation bits.
-Chunks run in a `fork` process pool of `threads` workers sharing the graph copy-on-write. The LM
-ranker runs between two pool passes in the main process (one model, batched, GPU when present).
+Chunks run in a pool of `threads` threads that share the graph and the results: scipy's sparse
+kernels and numpy's sorts, gathers and ufuncs release the GIL, and the Python left per chunk is a
+loop of a few small calls per statement, so threads scale like processes here without forking
+or pickling the results back (benchmarks/README.md: 1.8x from 1 to 2 threads). The final
+concatenation copies the chunks on the same threads. The LM ranker runs between two pool passes
+in the calling thread (one model, batched, GPU if present).
 `tests/graph/reference.py` is the straightforward one-statement-at-a-time version with networkx;
 tests and benchmarks/graph_preprocess.py check the two give the same subgraphs.
 """
@@ -26,9 +30,9 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,28 +269,6 @@ def _find_sorted(keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return np.where(keys[pos] == queries, pos, -1)
 
 
-# The pool's workers inherit this through fork (copy-on-write), so the graph is never pickled.
-_SHARED: dict = {}
-
-
-def _chunk_candidates(bounds: tuple[int, int]) -> Candidates:
-    grounded: GroundedStatements = _SHARED["grounded"]
-    start, stop = bounds
-    return candidates(_SHARED["adj"], grounded.qc[start:stop], grounded.ac[start:stop])
-
-
-def _chunk_select(job: tuple[tuple[int, int], Candidates, Scores | None]) -> Subgraphs:
-    bounds, cand, scores = job
-    if cand is None:
-        cand = _chunk_candidates(bounds)
-    if scores is None:
-        contexts = _SHARED["grounded"].contexts[bounds[0] : bounds[1]]
-        scores = _SHARED["ranker"](_SHARED["adj"], cand, contexts)
-    return select(
-        _SHARED["adj"], cand, scores, _SHARED["max_nodes"], _SHARED["grounded"].num_choices
-    )
-
-
 def extract_subgraphs(
     adj: ConceptAdjacency,
     grounded: GroundedStatements,
@@ -300,45 +282,33 @@ def extract_subgraphs(
         raise ValueError(f"config graph.subgraph.max_nodes must be >= 1, got {max_nodes}")
     chunk = max(grounded.num_choices, chunk_size - chunk_size % grounded.num_choices)
     bounds = [(s, min(s + chunk, len(grounded))) for s in range(0, len(grounded), chunk)]
-    _SHARED.update(adj=adj, grounded=grounded, ranker=ranker, max_nodes=max_nodes)
-    try:
-        with _Pool(threads) as run:
-            if ranker.in_workers:
-                parts = run(_chunk_select, [(b, None, None) for b in bounds], "subgraphs")
-            else:
-                found = run(_chunk_candidates, bounds, "2-hop nodes")
-                scored = [
-                    ranker(adj, cand, grounded.contexts[b[0] : b[1]])
-                    for b, cand in zip(bounds, found, strict=True)
-                ]
-                jobs = list(zip(bounds, found, scored, strict=True))
-                parts = run(_chunk_select, jobs, "subgraphs")
-    finally:
-        _SHARED.clear()
-    return Subgraphs.concatenate(parts)
 
+    def find(bounds: tuple[int, int]) -> Candidates:
+        start, stop = bounds
+        return candidates(adj, grounded.qc[start:stop], grounded.ac[start:stop])
 
-class _Pool:
-    """`run(fn, items, desc)` over a fork pool of `threads` workers, or in-process for one."""
+    def rank(bounds: tuple[int, int], cand: Candidates) -> Scores:
+        return ranker(adj, cand, grounded.contexts[bounds[0] : bounds[1]])
 
-    def __init__(self, threads: int) -> None:
-        forkable = "fork" in multiprocessing.get_all_start_methods()
-        self.workers = threads if threads > 1 and forkable else 1
-        self.pool = None
+    def cut(cand: Candidates, scores: Scores) -> Subgraphs:
+        return select(adj, cand, scores, max_nodes, grounded.num_choices)
 
-    def __enter__(self) -> Callable:
-        if self.workers > 1:
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers)
-        return self.run
+    def whole_chunk(bounds: tuple[int, int]) -> Subgraphs:
+        cand = find(bounds)
+        return cut(cand, rank(bounds, cand))
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+    with ThreadPoolExecutor(max(1, threads)) as pool:
 
-    def run(self, fn: Callable, items: list, desc: str) -> list:
-        mapped = self.pool.imap(fn, items) if self.pool else map(fn, items)
-        return list(progress(mapped, desc=desc, total=len(items)))
+        def run(fn: Callable, *columns: list, desc: str) -> list:
+            return list(progress(pool.map(fn, *columns), desc=desc, total=len(bounds)))
+
+        if ranker.in_workers:
+            parts = run(whole_chunk, bounds, desc="subgraphs")
+        else:  # one model in this thread, batched over the chunks one after the other
+            found = run(find, bounds, desc="2-hop nodes")
+            scored = [rank(b, cand) for b, cand in zip(bounds, found, strict=True)]
+            parts = run(cut, found, scored, desc="subgraphs")
+        return Subgraphs.concatenate(parts, map_fn=pool.map)
 
 
 def write_subgraphs(
@@ -346,19 +316,18 @@ def write_subgraphs(
     grounded_path: str | os.PathLike,
     statement_path: str | os.PathLike,
     output_npz: str | os.PathLike,
-    output_adj: str | os.PathLike | None,
     params: dict,
     threads: int = 1,
     device: str = "auto",
 ) -> Subgraphs:
-    """Stage function: read the graph and a split's grounding, write `.subgraph.npz` (+ pickle).
+    """Stage function: read the graph and a split's grounding, write `.subgraph.npz`.
 
     `params` is config `graph.subgraph`: `max_nodes`, `ranker`, `scorer_model`,
-    `scorer_batch_size`. The pickle is QA-GNN's `*.graph.adj.pk` (one record per statement).
+    `scorer_batch_size`. QA-GNN's `*.graph.adj.pk` is written from the npz by its own stage
+    (`lmlab graph export-adj`): building the pickle is serial Python, 3x the extraction's time.
     """
     from lmlab.graph.adjacency import read_cpnet
     from lmlab.graph.relevance import make_ranker
-    from lmlab.graph.safe_pickle import dump_adj_pickle
 
     adj = read_cpnet(cpnet_dir)
     concept2id = {c: i for i, c in enumerate(adj.concepts)}
@@ -368,8 +337,6 @@ def write_subgraphs(
         adj, grounded, ranker, int(params.get("max_nodes", 200)), threads=threads
     )
     subgraphs.save(output_npz)
-    if output_adj is not None:
-        dump_adj_pickle(output_adj, subgraphs.to_qagnn())
     log.info(
         "%s: %d statements, %.1f nodes and %.1f edges on average",
         Path(output_npz).name,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -141,20 +142,37 @@ class Subgraphs:
             return cls(**{name: npz[name] for name in npz.files if name in _FIELDS})
 
     @classmethod
-    def concatenate(cls, parts: list[Subgraphs]) -> Subgraphs:
-        """One store from consecutive chunks (offsets shifted)."""
+    def concatenate(cls, parts: list[Subgraphs], map_fn: Callable = map) -> Subgraphs:
+        """One store from consecutive chunks (offsets shifted).
+
+        Each part is copied into its slices of preallocated arrays by `map_fn(copy, ...)`; a
+        thread pool's `map` spreads the copies and the first-touch page faults of the new arrays
+        over the threads (numpy releases the GIL while copying).
+        """
         if not parts:
             raise ValueError("no subgraphs to concatenate")
+        sizes = {
+            "statements": [len(p) for p in parts],
+            "nodes": [int(p.node_offsets[-1]) for p in parts],
+            "edges": [int(p.edge_offsets[-1]) for p in parts],
+        }
+        starts = {axis: offsets_of(counts) for axis, counts in sizes.items()}
+        out = {
+            name: np.empty(starts[axis][-1], dtype=_ARRAYS[name])
+            for axis, names in _AXES.items()
+            for name in names
+        }
+
+        def copy(index: int) -> None:
+            for axis, names in _AXES.items():
+                span = slice(starts[axis][index], starts[axis][index + 1])
+                for name in names:
+                    out[name][span] = getattr(parts[index], name)
+
+        list(map_fn(copy, range(len(parts))))
         return cls(
-            concepts=np.concatenate([p.concepts for p in parts]),
-            scores=np.concatenate([p.scores for p in parts]),
+            **out,
             node_offsets=_join_offsets([p.node_offsets for p in parts]),
-            num_qc=np.concatenate([p.num_qc for p in parts]),
-            num_ac=np.concatenate([p.num_ac for p in parts]),
-            context_score=np.concatenate([p.context_score for p in parts]),
-            edge_rel=np.concatenate([p.edge_rel for p in parts]),
-            edge_src=np.concatenate([p.edge_src for p in parts]),
-            edge_dst=np.concatenate([p.edge_dst for p in parts]),
             edge_offsets=_join_offsets([p.edge_offsets for p in parts]),
             num_relations=parts[0].num_relations,
             num_choices=parts[0].num_choices,
@@ -210,6 +228,12 @@ class Subgraphs:
 
 
 _FIELDS = {*_ARRAYS, "num_relations", "num_choices"}
+# The per-statement, per-node and per-edge arrays (all of _ARRAYS except the two offsets).
+_AXES = {
+    "statements": ("num_qc", "num_ac", "context_score"),
+    "nodes": ("concepts", "scores"),
+    "edges": ("edge_rel", "edge_src", "edge_dst"),
+}
 
 
 def offsets_of(counts: list[int] | np.ndarray) -> np.ndarray:
