@@ -12,7 +12,8 @@ give identical node lists (same sets, same order) and identical meta-paths, and 
     .venv/bin/python benchmarks/graph_preprocess.py --concepts 20000 --triples 100000 \
         --questions 100
 
-Production timings are the median of `--repeats` runs (the reference runs once, for minutes).
+Production timings are the median of `--repeats` interleaved runs after a warm-up run; the
+reference runs once (it takes minutes).
 Timings exclude building the graphs (scipy: once per rule; networkx: QA-GNN unpickles it).
 """
 
@@ -74,7 +75,9 @@ def main() -> None:
     parser.add_argument("--choices", type=int, default=5)
     parser.add_argument("--max-nodes", type=int, default=200)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=5, help="production runs (median)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed production runs per thread count"
+    )
     parser.add_argument("--memory-questions", type=int, default=100, help="traced-memory subset")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -90,30 +93,38 @@ def main() -> None:
     n_stmt = len(split)
     rows = []
 
-    def timed(label, fn, repeats=1):
-        """Run fn; record the median wall and CPU seconds (all threads of this process)."""
-        walls, cpus = [], []
-        for _ in range(repeats):
-            before, start = _cpu_seconds(), time.perf_counter()
-            result = fn()
-            walls.append(time.perf_counter() - start)
-            cpus.append(_cpu_seconds() - before)
-        rows.append((label, float(np.median(walls)), float(np.median(cpus))))
+    def timed(label, fn):
+        """Run fn once; record wall and CPU seconds (all threads of this process)."""
+        before, start = _cpu_seconds(), time.perf_counter()
+        result = fn()
+        rows.append((label, time.perf_counter() - start, _cpu_seconds() - before))
         return result
+
+    def compare(what, fn):
+        """fn(threads) for each thread count: one untimed warm-up run each, then `--repeats`
+        rounds in turn (1, 2, 1, 2, ...) so that every count sees the same machine state; the
+        median of each is recorded. Returns each count's result."""
+        results = {threads: fn(threads) for threads in args.threads}
+        times = {threads: [] for threads in args.threads}
+        for _ in range(args.repeats):
+            for threads in args.threads:
+                before, start = _cpu_seconds(), time.perf_counter()
+                results[threads] = fn(threads)
+                times[threads].append((time.perf_counter() - start, _cpu_seconds() - before))
+        for threads, runs in times.items():
+            wall, cpu = np.median(runs, axis=0)
+            rows.append((f"{what} production, {threads} thread(s)", float(wall), float(cpu)))
+        return results
 
     # Production first, while the heap holds only what a real rule has (the networkx graph is
     # built below).
-    produced = {}
-    for threads in args.threads:
-        produced[threads] = timed(
-            f"subgraph  production, {threads} thread(s)",
-            lambda t=threads: extract_subgraphs(
-                adj, split, CooccurrenceRanker(), args.max_nodes, t
-            ),
-            args.repeats,
-        )
+    produced = compare(
+        "subgraph ",
+        lambda t: extract_subgraphs(adj, split, CooccurrenceRanker(), args.max_nodes, t),
+    )
     sub = produced[args.threads[0]]
-    paths = timed("meta-path production, 1 thread", lambda: metapaths(sub), args.repeats)
+    found_paths = compare("meta-path", lambda t: metapaths(sub, threads=t))
+    paths = found_paths[args.threads[0]]
     load = os.getloadavg()[0]
 
     t0 = time.perf_counter()
@@ -140,7 +151,8 @@ def main() -> None:
     for i, e in enumerate(expected):
         for result in produced.values():
             assert result[i].concepts.tolist() == e["concepts"], f"statement {i}: node lists differ"
-        assert reference.path_tuples(paths[i]) == expected_paths[i], f"statement {i}: paths differ"
+        for result in found_paths.values():
+            assert reference.path_tuples(result[i]) == expected_paths[i], f"statement {i}: paths"
 
     subset = GroundedStatements(
         split.qc[: args.memory_questions * args.choices],
@@ -191,23 +203,23 @@ def main() -> None:
         )
     wall = {label: seconds for label, seconds, _ in rows}
     cpu = {label: seconds for label, _, seconds in rows}
-    ref_sub, ref_mp = "subgraph  reference (networkx), 1 thread", "meta-path reference, 1 thread"
-    one = f"subgraph  production, {args.threads[0]} thread(s)"
+    first = args.threads[0]
     for what, ref, prod in (
-        ("subgraph", ref_sub, one),
-        ("meta-paths", ref_mp, "meta-path production, 1 thread"),
+        ("subgraph", "subgraph  reference (networkx), 1 thread", "subgraph  production"),
+        ("meta-paths", "meta-path reference, 1 thread", "meta-path production"),
     ):
+        one = f"{prod}, {first} thread(s)"
         print(
-            f"speed ratio {what}, reference / production (1 thread): wall"
-            f" {wall[ref] / wall[prod]:.1f}x, CPU {cpu[ref] / cpu[prod]:.1f}x"
+            f"speed ratio {what}, reference / production ({first} thread(s)): wall"
+            f" {wall[ref] / wall[one]:.1f}x, CPU {cpu[ref] / cpu[one]:.1f}x"
         )
-    for threads in args.threads[1:]:
-        many = f"subgraph  production, {threads} thread(s)"
-        print(
-            f"scaling subgraph {args.threads[0]} -> {threads} threads: wall"
-            f" {wall[one] / wall[many]:.2f}x, total CPU {cpu[many] / cpu[one]:.2f}x of 1 thread"
-            f" ({os.cpu_count()} CPUs, load average {load:.1f} during the production runs)"
-        )
+        for threads in args.threads[1:]:
+            many = f"{prod}, {threads} thread(s)"
+            print(
+                f"scaling {what} {first} -> {threads} threads: wall {wall[one] / wall[many]:.2f}x,"
+                f" total CPU {cpu[many] / cpu[one]:.2f}x of {first} thread(s)"
+                f" ({os.cpu_count()} CPUs, load average {load:.1f} during the production runs)"
+            )
     print(
         f"peak traced memory, subgraphs of {args.memory_questions} questions:"
         f" production {peak_production / 2**20:.1f} MB, reference {peak_reference / 2**20:.1f} MB"

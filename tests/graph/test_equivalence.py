@@ -47,7 +47,7 @@ def problem():
 def test_subgraphs_and_metapaths_equal_the_reference(problem, threads):
     adj, reference, split = problem
     sub = extract_subgraphs(adj, split, CooccurrenceRanker(), MAX_NODES, threads, chunk_size=10)
-    paths = metapaths(sub)
+    paths = metapaths(sub, threads=threads, chunk_size=7)
     cut = 0
     for i in range(len(split)):
         expected = reference_subgraph(

@@ -189,14 +189,14 @@ rule graph_metapaths:
         split="train|dev|test",
     conda:
         "../../envs/graph.yaml"
-    threads: 1
+    threads: config["graph"]["threads"]
     resources:
         gpu=0,
     params:
         metapath=json_param(config["graph"]["metapath"]),
     shell:
         "python -m lmlab graph metapath {input.subgraph:q} --output {output.metapath:q}"
-        " --params {params.metapath:q} 2> {log}"
+        " --params {params.metapath:q} --threads {threads} 2> {log}"
 
 
 rule graph_stats:

@@ -56,6 +56,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     metapath.add_argument("subgraph", help="<split>.subgraph.npz")
     metapath.add_argument("--output", required=True, help="<split>.metapath.npz to write")
     metapath.add_argument("--params", required=True, help="JSON object: config `graph.metapath`")
+    metapath.add_argument("--threads", type=int, default=1, help="worker threads")
     metapath.set_defaults(func=_metapath)
 
     stats = stages.add_parser("stats", help="print a JSON summary of one dataset's graphs")
@@ -130,7 +131,7 @@ def _subgraph(args: argparse.Namespace) -> int:
 def _metapath(args: argparse.Namespace) -> int:
     from lmlab.graph.metapath import write_metapaths
 
-    write_metapaths(args.subgraph, args.output, json.loads(args.params))
+    write_metapaths(args.subgraph, args.output, json.loads(args.params), args.threads)
     return 0
 
 
