@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lmlab.cli import main
 from lmlab.graph.grounding import ConceptPatterns, Grounder, ground_statements, read_pairs
 
 # The concepts of QA-GNN's grounded sample, plus vocabulary it must not report: stopword-only
@@ -24,12 +25,19 @@ def grounder(concepts: list[str]) -> Grounder:
     return Grounder(ConceptPatterns.build(concepts))
 
 
+def write_patterns_of(tmp_path: Path, concepts: list[str]) -> Path:
+    """concepts.txt -> patterns.json through the `lmlab graph patterns` stage."""
+    vocab, patterns = tmp_path / "concepts.txt", tmp_path / "patterns.json"
+    vocab.write_text("\n".join(concepts) + "\n", encoding="utf-8")
+    assert main(["graph", "patterns", str(vocab), "--output", str(patterns)]) == 0
+    return patterns
+
+
 def test_real_sample_equals_qagnns_grounding(real_data: Path, tmp_path: Path):
-    vocab = tmp_path / "concepts.txt"
-    vocab.write_text("\n".join(SAMPLE_VOCAB) + "\n", encoding="utf-8")
+    patterns = write_patterns_of(tmp_path, SAMPLE_VOCAB)
     out = tmp_path / "test.grounded.jsonl"
     statements = real_data / "qagnn" / "statement" / "test.statement.jsonl"
-    counts = ground_statements(statements, vocab, out)
+    counts = ground_statements(statements, patterns, out)
     expected = real_data / "qagnn" / "grounded" / "test.grounded.jsonl"
     assert out.read_bytes() == expected.read_bytes()
     assert counts == {"statements": 5, "empty_qc": 0, "empty_ac": 0}
@@ -107,9 +115,23 @@ def test_empty_side_falls_back_to_single_token_lemmas():
     assert (line["qc"], line["ac"]) == (["someone"], ["apple"])  # "here" is a stopword
 
 
+def test_saved_patterns_load_back_equal_and_refuse_another_lemmatizer(tmp_path: Path):
+    built = ConceptPatterns.build(SAMPLE_VOCAB)
+    path = write_patterns_of(tmp_path, SAMPLE_VOCAB)
+    assert ConceptPatterns.load(path) == built
+    assert built.patterns[("celestial", "body")] == ("celestial_body", "celestial_bodies")
+    data = json.loads(path.read_text())
+    data["lemmatizer"]["spacy"] = "0.0.1"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"patterns.json: built with .*0\.0\.1.*rebuild it"):
+        ConceptPatterns.load(path)
+    path.write_text('{"vocab": []}')
+    with pytest.raises(ValueError, match=r"patterns.json: not a concept-pattern file"):
+        ConceptPatterns.load(path)
+
+
 def test_parallel_grounding_equals_sequential(tmp_path: Path):
-    vocab = tmp_path / "concepts.txt"
-    vocab.write_text("cat\ndog\nbig_dog\nrun\nhouse\npark\n", encoding="utf-8")
+    vocab = write_patterns_of(tmp_path, ["cat", "dog", "big_dog", "run", "house", "park"])
     statements = tmp_path / "s.jsonl"
     words = ["cat", "big dog", "house", "park", "runner"]
     with statements.open("w", encoding="utf-8") as fh:

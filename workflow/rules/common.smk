@@ -156,6 +156,7 @@ def data_targets():
 # --- graph family (workflow/rules/graph.smk): ConceptNet, statements, grounding, tokens ---
 GRAPH = f"{RESULTS}/graph"
 CPNET = f"{GRAPH}/cpnet"
+PATTERNS = f"{CPNET}/patterns.json"  # grounding's lemma patterns of the concepts (graph_patterns)
 GRAPH_RESOURCES = f"{SRC}/graph/resources"
 TOKEN_CACHE = f"{RESULTS}/cache/tokens"
 QA_SPLITS = ["train", "dev", "test"]

@@ -55,11 +55,32 @@ rule graph_statements:
         " {params.inhouse} --output {output.statements:q} 2> {log}"
 
 
+rule graph_patterns:
+    """Lemma patterns of the ConceptNet concepts, built once for the grounding of every split."""
+    input:
+        concepts=cpnet_outputs()["concepts"],
+        stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
+        code=code("graph/grounding.py", "graph/cli.py"),
+    output:
+        patterns=PATTERNS,
+    log:
+        f"{LOGS}/graph_patterns.log",
+    benchmark:
+        f"{BENCHMARKS}/graph_patterns.tsv"
+    conda:
+        "../../envs/data.yaml"
+    threads: 1
+    resources:
+        gpu=0,
+    shell:
+        "python -m lmlab graph patterns {input.concepts:q} --output {output.patterns:q} 2> {log}"
+
+
 rule graph_ground:
     """Question and answer concepts of every statement (lemma n-grams, QA-GNN's rules)."""
     input:
         statements=statement_file("{dataset}", "{split}"),
-        concepts=cpnet_outputs()["concepts"],
+        patterns=PATTERNS,
         stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
         code=code("graph/grounding.py", "graph/cli.py"),
     output:
@@ -77,7 +98,7 @@ rule graph_ground:
     resources:
         gpu=0,
     shell:
-        "python -m lmlab graph ground {input.statements:q} --concepts {input.concepts:q}"
+        "python -m lmlab graph ground {input.statements:q} --patterns {input.patterns:q}"
         " --output {output.grounded:q} --workers {threads} 2> {log}"
 
 

@@ -33,9 +33,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     statements.set_defaults(func=_statements)
 
+    patterns = stages.add_parser("patterns", help="concepts.txt -> lemma patterns for grounding")
+    patterns.add_argument("concepts", help="concepts.txt of `graph conceptnet`")
+    patterns.add_argument("--output", required=True, help="patterns.json to write")
+    patterns.set_defaults(func=_patterns)
+
     ground = stages.add_parser("ground", help="statement jsonl -> QA-GNN grounded jsonl")
     ground.add_argument("statements", help="statement jsonl")
-    ground.add_argument("--concepts", required=True, help="concepts.txt of `graph conceptnet`")
+    ground.add_argument("--patterns", required=True, help="patterns.json of `graph patterns`")
     ground.add_argument("--output", required=True, help="grounded jsonl to write")
     ground.add_argument("--workers", type=int, default=1, help="grounding processes")
     ground.set_defaults(func=_ground)
@@ -106,10 +111,17 @@ def _statements(args: argparse.Namespace) -> int:
     return 0
 
 
+def _patterns(args: argparse.Namespace) -> int:
+    from lmlab.graph.grounding import write_patterns
+
+    write_patterns(args.concepts, args.output)
+    return 0
+
+
 def _ground(args: argparse.Namespace) -> int:
     from lmlab.graph.grounding import ground_statements
 
-    ground_statements(args.statements, args.concepts, args.output, workers=args.workers)
+    ground_statements(args.statements, args.patterns, args.output, workers=args.workers)
     return 0
 
 

@@ -42,7 +42,7 @@ from importlib import resources
 from multiprocessing import Pool
 from pathlib import Path
 
-from lmlab.runtime.atomic import write_jsonl
+from lmlab.runtime.atomic import write_json, write_jsonl
 from lmlab.runtime.logs import progress
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ PRONOUNS = frozenset(
 )  # fmt: skip
 """A concept starting or ending with one of these gets no pattern."""
 _CHUNK = 64
+PATTERNS_FORMAT = "lmlab concept patterns 1"
 
 
 @functools.cache
@@ -109,6 +110,43 @@ class ConceptPatterns:
                 continue
             patterns.setdefault(tuple(t.lemma_ for t in doc), []).append(concept)
         return cls(frozenset(concepts), {key: tuple(v) for key, v in patterns.items()})
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the patterns as JSON (atomically), with the lemmatizer versions they need."""
+        write_json(
+            path,
+            {
+                "format": PATTERNS_FORMAT,
+                "lemmatizer": lemmatizer_versions(),
+                "vocab": sorted(self.vocab),
+                "patterns": [[list(lemmas), list(c)] for lemmas, c in self.patterns.items()],
+            },
+            indent=None,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ConceptPatterns:
+        """Read patterns written by `save`; an error if they came from another lemmatizer."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if data.get("format") != PATTERNS_FORMAT:
+                raise ValueError(f"{path}: not a concept-pattern file of lmlab")
+            vocab, rows, built_with = data["vocab"], data["patterns"], data["lemmatizer"]
+        except (json.JSONDecodeError, KeyError, AttributeError) as err:
+            raise ValueError(f"{path}: not a concept-pattern file ({err})") from None
+        if built_with != lemmatizer_versions():
+            raise ValueError(
+                f"{path}: built with {built_with}, this environment has "
+                f"{lemmatizer_versions()}: rebuild it (lmlab graph patterns)"
+            )
+        return cls(frozenset(vocab), {tuple(lemmas): tuple(c) for lemmas, c in rows})
+
+
+def lemmatizer_versions() -> dict[str, str]:
+    """Versions of the packages that decide the lemmas (patterns are only valid with them)."""
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("spacy", "spacy-lookups-data")}
 
 
 class Grounder:
@@ -224,17 +262,28 @@ def read_pairs(statements_path: str | os.PathLike) -> list[tuple[str, str]]:
     return pairs
 
 
+def write_patterns(concepts_path: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Stage function: the patterns of a concept vocabulary (one concept per line), as JSON.
+
+    Its own stage because lemmatising every concept takes about a minute on the full
+    ConceptNet (800k concepts), the same for every split that is grounded against it.
+    """
+    concepts = Path(concepts_path).read_text(encoding="utf-8").splitlines()
+    patterns = ConceptPatterns.build(concepts)
+    patterns.save(output)
+    log.info("%s: %d patterns of %d concepts", output, len(patterns.patterns), len(concepts))
+
+
 def ground_statements(
     statements_path: str | os.PathLike,
-    concepts_path: str | os.PathLike,
+    patterns_path: str | os.PathLike,
     output: str | os.PathLike,
     workers: int = 1,
 ) -> dict[str, int]:
-    """Write the grounded jsonl of a statement file against a concept vocabulary (one concept
-    per line); `workers` processes ground chunks of statements. Returns counts for the log."""
+    """Write the grounded jsonl of a statement file against concept patterns (`write_patterns`);
+    `workers` processes ground chunks of statements. Returns counts for the log."""
     pairs = read_pairs(statements_path)
-    concepts = Path(concepts_path).read_text(encoding="utf-8").splitlines()
-    patterns = ConceptPatterns.build(concepts)
+    patterns = ConceptPatterns.load(patterns_path)
     counts = {"statements": len(pairs), "empty_qc": 0, "empty_ac": 0}
 
     def lines() -> Iterator[dict]:
@@ -247,7 +296,7 @@ def ground_statements(
     log.info("%s: %s", statements_path, counts)
     if max(counts["empty_qc"], counts["empty_ac"]) * 2 > len(pairs):
         log.warning("%s: most statements have no question or answer concept: is %s the "
-                    "vocabulary of this dataset?", statements_path, concepts_path)  # fmt: skip
+                    "vocabulary of this dataset?", statements_path, patterns_path)  # fmt: skip
     return counts
 
 
