@@ -32,20 +32,21 @@ import torch
 import yaml
 
 from lmlab.data.glue import glue_task
-from lmlab.heads.architecture import head_shape
 from lmlab.heads.checkpoints import initial_classifier
-from lmlab.heads.examples import Examples, load_examples
 from lmlab.heads.importance import cached_importance, naive_importance
+from lmlab.models.architecture import head_shape
+from lmlab.tasks.examples import Examples, load_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthetic_source(folder: Path) -> Path:
     """The synthetic corpus of config.yaml, written into `folder`; returns its glue directory."""
+    from lmlab.config import SyntheticData, build
     from lmlab.data.synth import write_corpus
 
     params = yaml.safe_load((ROOT / "config.yaml").read_text())["data"]["synthetic"]
-    write_corpus(folder, params)
+    write_corpus(folder, build(SyntheticData, params))
     return folder / "glue"
 
 

@@ -36,10 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def synthetic_questions(folder: Path) -> Path:
     """The synthetic CSQA train file of config.yaml, written into `folder`."""
+    from lmlab.config import SyntheticData, build
     from lmlab.data.synth import write_corpus
 
     params = yaml.safe_load((ROOT / "config.yaml").read_text())["data"]["synthetic"]
-    write_corpus(folder, params)
+    write_corpus(folder, build(SyntheticData, params))
     return folder / "csqa" / "train_rand_split.jsonl"
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from lmlab.data import synth
+from lmlab.config import SyntheticData, build
+from lmlab.data.synth import common, conceptnet, mnli, write_corpus
 from lmlab.runtime.atomic import atomic_path
 
 PARAMS = {
@@ -62,7 +63,7 @@ NOISE_KINDS = (
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("synth")
-    return out, synth.write_corpus(out, PARAMS)
+    return out, write_corpus(out, build(SyntheticData, PARAMS))
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -114,8 +115,8 @@ def _graphs(root: Path) -> tuple[nx.Graph, nx.Graph]:
         relation = rel.removeprefix("/r/")
         if (
             relation != "HasContext"
-            and relation not in synth._UNMAPPED_RELATIONS
-            and not {h, t} & set(synth.BLACKLIST)
+            and relation not in conceptnet.UNMAPPED_RELATIONS
+            and not {h, t} & set(common.BLACKLIST)
             and h != t
         ):
             pruned.add_edge(h, t)
@@ -124,7 +125,7 @@ def _graphs(root: Path) -> tuple[nx.Graph, nx.Graph]:
 
 def test_same_params_give_byte_identical_files(corpus, tmp_path):
     root, manifest = corpus
-    again = synth.write_corpus(tmp_path, copy.deepcopy(PARAMS))
+    again = write_corpus(tmp_path, build(SyntheticData, copy.deepcopy(PARAMS)))
     assert _hashes(tmp_path) == _hashes(root)
     assert again == manifest
     written = _hashes(root)
@@ -133,9 +134,17 @@ def test_same_params_give_byte_identical_files(corpus, tmp_path):
     }
 
 
+def test_key_order_of_params_does_not_change_any_byte(corpus, tmp_path):
+    root, _ = corpus
+    reordered = {key: copy.deepcopy(PARAMS[key]) for key in reversed(PARAMS)}
+    reordered["csqa"] = dict(reversed(PARAMS["csqa"].items()))
+    write_corpus(tmp_path, build(SyntheticData, reordered))
+    assert _hashes(tmp_path) == _hashes(root)
+
+
 def test_another_seed_changes_every_file(corpus, tmp_path):
     root, _ = corpus
-    other = synth.write_corpus(tmp_path, {**PARAMS, "seed": 14})
+    other = write_corpus(tmp_path, build(SyntheticData, {**PARAMS, "seed": 14}))
     before = _hashes(root)
     assert all(before[name] != f["sha256"] for name, f in other["files"].items())
 
@@ -144,7 +153,7 @@ def test_resizing_sst2_leaves_graph_questions_and_mnli_unchanged(corpus, tmp_pat
     _, manifest = corpus
     params = copy.deepcopy(PARAMS)
     params["glue"]["SST-2"]["train"] = 80
-    other = synth.write_corpus(tmp_path, params)["files"]
+    other = write_corpus(tmp_path, build(SyntheticData, params))["files"]
     for name, entry in manifest["files"].items():
         assert (entry["sha256"] == other[name]["sha256"]) == (not name.startswith("glue/SST-2/"))
 
@@ -273,7 +282,7 @@ def test_conceptnet_noise_counts_match_the_manifest(corpus):
     root, manifest = corpus
     counts = manifest["conceptnet"]
     rows, malformed = _rows(root)
-    assert malformed == counts["malformed_lines"] == synth.MALFORMED_LINES
+    assert malformed == counts["malformed_lines"] == conceptnet.MALFORMED_LINES
     english = [r for r in rows if _term(r[2]) and _term(r[3])]
     languages = [(r[2].split("/")[2], r[3].split("/")[2]) for r in rows]
     assert sum("en" not in pair for pair in languages) == counts["non_english_rows"]
@@ -288,9 +297,9 @@ def test_conceptnet_noise_counts_match_the_manifest(corpus):
             found["duplicate_rows"] += 1
         seen.add(triple)
         found["has_context_rows"] += rel == "/r/HasContext"
-        found["blacklist_rows"] += bool({triple[1], triple[2]} & set(synth.BLACKLIST))
+        found["blacklist_rows"] += bool({triple[1], triple[2]} & set(common.BLACKLIST))
         found["self_loop_rows"] += triple[1] == triple[2]
-        found["unmapped_relation_rows"] += rel.removeprefix("/r/") in synth._UNMAPPED_RELATIONS
+        found["unmapped_relation_rows"] += rel.removeprefix("/r/") in conceptnet.UNMAPPED_RELATIONS
     for kind in NOISE_KINDS:
         assert found[kind] == counts[kind] > 0, kind
     assert counts["clean_rows"] == counts["english_rows"] - sum(counts[k] for k in NOISE_KINDS)
@@ -314,7 +323,7 @@ def test_assertion_rows_look_like_conceptnet(corpus):
 
 def test_concepts_are_vocabulary_words_that_are_their_own_lemma(corpus):
     root, _ = corpus
-    pool = set(synth._word_pool()[0])
+    pool = set(common.word_pool()[0])
     _, pruned = _graphs(root)
     words = {w for term in pruned.nodes for w in term.split("_")}
     assert words <= pool
@@ -326,7 +335,7 @@ def test_mnli_labels_balanced_and_consistent(corpus):
     for name in ("train", "dev_matched", "dev_mismatched"):
         rows = _tsv(root / f"glue/MNLI/{name}.tsv")
         gold = Counter(r[-1] for r in rows)
-        assert set(gold) == set(synth.NLI_LABELS)
+        assert set(gold) == set(mnli.NLI_LABELS)
         assert max(gold.values()) - min(gold.values()) <= 1
         assert gold == manifest["glue"]["MNLI"]["label_counts"][name]
         for r in rows:
@@ -336,15 +345,15 @@ def test_mnli_labels_balanced_and_consistent(corpus):
         name: {r[3] for r in _tsv(root / f"glue/MNLI/{name}.tsv")}
         for name in ("train", "dev_matched", "dev_mismatched")
     }
-    assert genres["dev_matched"] <= set(synth._MATCHED.genres) >= genres["train"]
-    assert genres["dev_mismatched"] <= set(synth._MISMATCHED.genres)
+    assert genres["dev_matched"] <= set(mnli.MATCHED.genres) >= genres["train"]
+    assert genres["dev_mismatched"] <= set(mnli.MISMATCHED.genres)
 
 
 def test_mnli_negation_is_not_the_contradiction_cue(tmp_path):
     params = {**PARAMS, "glue": {"MNLI": {"train": 600, "dev": 3, "test": 3}}}
-    synth.write_corpus(tmp_path, params)
+    write_corpus(tmp_path, build(SyntheticData, params))
     negated = Counter(r[-1] for r in _tsv(tmp_path / "glue/MNLI/train.tsv") if " not " in r[9])
-    assert set(negated) == set(synth.NLI_LABELS)
+    assert set(negated) == set(mnli.NLI_LABELS)
     assert max(negated.values()) < 0.6 * sum(negated.values())
 
 
@@ -370,9 +379,9 @@ def test_a_crash_while_writing_leaves_no_partial_file_and_no_manifest(tmp_path, 
                 raise OSError("disk full")
         written.append(Path(path).name)
 
-    monkeypatch.setattr(synth, "write_text", crash_on_third)
+    monkeypatch.setattr("lmlab.data.synth.corpus.write_text", crash_on_third)
     with pytest.raises(OSError, match="disk full"):
-        synth.write_corpus(tmp_path, PARAMS)
+        write_corpus(tmp_path, build(SyntheticData, PARAMS))
     files = [p.name for p in tmp_path.rglob("*") if p.is_file()]
     assert sorted(files) == sorted(written)  # only the two finished files, no temporaries
     assert not (tmp_path / "manifest.json").exists()
@@ -382,29 +391,29 @@ def test_a_crash_while_generating_writes_nothing(tmp_path, monkeypatch):
     def boom(*_):
         raise RuntimeError("generator bug")
 
-    monkeypatch.setattr(synth, "_sst2_files", boom)
+    monkeypatch.setattr("lmlab.data.synth.corpus.sst2_files", boom)
     with pytest.raises(RuntimeError):
-        synth.write_corpus(tmp_path, PARAMS)
+        write_corpus(tmp_path, build(SyntheticData, PARAMS))
     assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(
-    ("change", "key"),
+    ("changes", "message"),
     [
-        ({"concepts": 50}, "data.synthetic.csqa:"),
-        ({"concepts": 10}, "data.synthetic.concepts:"),
-        ({"concepts": 100_000}, "data.synthetic.concepts:"),
-        ({"edges_per_concept": 0}, "data.synthetic.edges_per_concept:"),
-        ({"seed": -1}, "data.synthetic.seed:"),
-        ({"csqa": {**PARAMS["csqa"], "inhouse_train": 41}}, "data.synthetic.csqa.inhouse_train:"),
-        ({"csqa": {**PARAMS["csqa"], "dev": "10"}}, "data.synthetic.csqa.dev:"),
-        ({"glue": {"QQP": {"train": 1, "dev": 1, "test": 1}}}, "data.synthetic.glue.QQP:"),
-        ({"glue": {"SST-2": {"train": 1, "dev": 1}}}, "data.synthetic.glue.SST-2.test:"),
+        ({"edges_per_concept": 5}, r"^data\.synthetic\.edges_per_concept: .*more than 2 hops from"),
+        ({"edges_per_concept": 24}, r"edges_per_concept must be <= \(concepts - 1\) / 4"),
+        ({"csqa": {"train": 2, "dev": 1, "test": 1, "inhouse_train": 3}}, r"inhouse_train \(3\)"),
+        ({"csqa": {"train": 40, "dev": 6, "test": 6, "inhouse_train": 1}}, r"one concept each"),
     ],
 )
-def test_impossible_params_name_the_config_key(tmp_path, change, key):
-    with pytest.raises(ValueError, match=re.escape(key)):
-        synth.write_corpus(tmp_path, {**PARAMS, **change})
+def test_infeasible_sizes_name_the_config_key_and_write_nothing(tmp_path, changes, message):
+    """Schema-valid sizes the generators cannot serve: too few far distractors (5 edges per
+    concept), a graph too dense to build (24), more in-house ids than train questions, more
+    questions than concepts."""
+    csqa = {"train": 2, "dev": 1, "test": 1, "inhouse_train": 1}
+    params = {**PARAMS, "concepts": 50, "csqa": csqa, **changes}
+    with pytest.raises(ValueError, match=message):
+        write_corpus(tmp_path, build(SyntheticData, params))
     assert not any(tmp_path.iterdir())
 
 
@@ -425,9 +434,9 @@ def test_the_readers_read_every_file_skipping_only_the_malformed_lines(corpus):
     root, manifest = corpus
     skipped: list = []
     assert sum(1 for _ in iter_assertions(root / "conceptnet/assertions.csv", skipped)) == (
-        manifest["conceptnet"]["rows"] - synth.MALFORMED_LINES
+        manifest["conceptnet"]["rows"] - conceptnet.MALFORMED_LINES
     )
-    assert len(skipped) == synth.MALFORMED_LINES
+    assert len(skipped) == conceptnet.MALFORMED_LINES
     for split, name in CSQA_FILES.items():
         qa = read_qa_jsonl(root / name)
         assert (len(qa.questions), qa.skipped, qa.dataset) == (PARAMS["csqa"][split], [], "csqa")

@@ -179,12 +179,13 @@ def test_real_sample_maps_sense_tagged_uris_to_their_term(real_data: Path, tmp_p
 
 
 def test_synthetic_corpus_counts_match_its_manifest(tmp_path: Path):
+    from lmlab.config import SyntheticData, build
     from lmlab.data.synth import write_corpus
 
     params = {"seed": 3, "concepts": 120, "edges_per_concept": 2,
               "csqa": {"train": 4, "dev": 2, "test": 2, "inhouse_train": 2},
               "glue": {"SST-2": {"train": 2, "dev": 2, "test": 2}}}  # fmt: skip
-    truth = write_corpus(tmp_path / "synth", params)["conceptnet"]
+    truth = write_corpus(tmp_path / "synth", build(SyntheticData, params))["conceptnet"]
     stats = extract(tmp_path / "synth" / "conceptnet" / "assertions.csv", tmp_path / "out")
     assert stats["rows_read"] == truth["rows"]
     assert stats["english_rows"] == truth["english_rows"]

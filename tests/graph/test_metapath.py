@@ -49,7 +49,7 @@ def test_one_hot_layout_has_45_dims_and_five_ones():
 
 def test_stage_file_round_trips(subgraphs, tmp_path):
     subgraphs.save(tmp_path / "dev.subgraph.npz")
-    write_metapaths(tmp_path / "dev.subgraph.npz", tmp_path / "dev.metapath.npz", {"max_hops": 2})
+    write_metapaths(tmp_path / "dev.subgraph.npz", tmp_path / "dev.metapath.npz", 2)
     again = MetaPaths.load(tmp_path / "dev.metapath.npz")
     assert path_tuples(again[0]) == PATHS and again.num_relations == 17
 

@@ -14,11 +14,13 @@ from transformers import (
     RobertaForMaskedLM,
 )
 
+from lmlab.config import SubgraphConfig
 from lmlab.graph.adjacency import read_cpnet
 from lmlab.graph.relevance import LMRanker, SentenceLoss, make_ranker
 from lmlab.graph.subgraph import GroundedStatements, candidates, extract_subgraphs
-from lmlab.models import embedded_model_dir
+from lmlab.models.resolve import embedded_model_dir
 
+from ..config_defaults import default_section
 from .handmade import AC, ID, QC, write_cpnet
 
 TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64)
@@ -95,7 +97,9 @@ def test_lm_ranker_scores_qagnn_sentences_and_orders_extra_nodes(tmp_path):
 def test_cheap_score_is_qa_neighbours_over_root_degree(tmp_path):
     adj = read_cpnet(write_cpnet(tmp_path / "cpnet"))
     cand = candidates(adj, [np.array([ID["apple"], ID["red"]])], [np.array([ID["tree"]])])
-    scores = make_ranker({"ranker": "cheap"})(adj, cand, [""])
+    scores = make_ranker(default_section(SubgraphConfig, "graph.subgraph", ranker="cheap"))(
+        adj, cand, [""]
+    )
     assert dict(
         zip(cand.extra_concepts.tolist(), scores.extra.tolist(), strict=True)
     ) == pytest.approx({ID["fruit"]: 3 / 2, ID["orchard"]: 2 / 3**0.5, ID["hub"]: 3 / 7**0.5})
@@ -103,7 +107,7 @@ def test_cheap_score_is_qa_neighbours_over_root_degree(tmp_path):
 
 def test_unknown_ranker_is_a_config_error():
     with pytest.raises(ValueError, match=r"graph\.subgraph\.ranker"):
-        make_ranker({"ranker": "glove"})
+        make_ranker(default_section(SubgraphConfig, "graph.subgraph", ranker="glove"))
 
 
 def test_lm_ranker_with_worker_processes_matches_one_process(tmp_path):

@@ -8,10 +8,14 @@ import shutil
 import pytest
 
 from lmlab.cli import main
+from lmlab.config import SubgraphConfig
 from lmlab.graph.metapath import write_metapaths
 from lmlab.graph.subgraph import write_subgraphs
 
+from ..config_defaults import default_section
 from .handmade import AC, QC, write_cpnet, write_split
+
+SUBGRAPH = default_section(SubgraphConfig, "graph.subgraph", max_nodes=5)
 
 
 @pytest.fixture
@@ -23,8 +27,8 @@ def result_dir(tmp_path):
     statement_path, grounded = write_split(root / "grounded", statements, choices=2)
     shutil.move(statement_path, tmp_path / "dev.statement.jsonl")
     subgraph = root / "subgraph" / "dev.subgraph.npz"
-    write_subgraphs(cpnet, grounded, tmp_path / "dev.statement.jsonl", subgraph, {"max_nodes": 5})
-    write_metapaths(subgraph, root / "metapath" / "dev.metapath.npz", {"max_hops": 2})
+    write_subgraphs(cpnet, grounded, tmp_path / "dev.statement.jsonl", subgraph, SUBGRAPH)
+    write_metapaths(subgraph, root / "metapath" / "dev.metapath.npz", 2)
     return root
 
 

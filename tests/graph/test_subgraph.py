@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lmlab.cli import main
+from lmlab.config import SubgraphConfig
 from lmlab.graph.adjacency import read_cpnet
 from lmlab.graph.relevance import CooccurrenceRanker
 from lmlab.graph.safe_pickle import load_adj_pickle
@@ -20,6 +21,7 @@ from lmlab.graph.subgraph import (
 )
 from lmlab.graph.subgraph_store import Subgraph, Subgraphs
 
+from ..config_defaults import default_section
 from .handmade import AC, EDGES, ID, NODES, QC, SCORES, write_cpnet, write_split
 from .reference import edge_tuples
 
@@ -111,7 +113,7 @@ def test_stage_writes_the_npz_and_export_adj_a_qagnn_pickle_that_load_back(tmp_p
     cpnet = write_cpnet(tmp_path / "cpnet")
     statements, ground = write_split(tmp_path / "split", [(QC, AC), (["pie"], ["eat"])], choices=2)
     out = tmp_path / "out"
-    params = {"max_nodes": 5, "ranker": "cheap"}
+    params = default_section(SubgraphConfig, "graph.subgraph", max_nodes=5, ranker="cheap")
     write_subgraphs(cpnet, ground, statements, out / "dev.subgraph.npz", params)
     sub = Subgraphs.load(out / "dev.subgraph.npz")
     assert sub.num_choices == 2 and sub[0].concepts.tolist() == [ID[c] for c in NODES[:5]]

@@ -3,6 +3,9 @@
 import json
 
 from lmlab.cli import main
+from lmlab.config import HeadsTrain, to_dict
+
+from ..config_defaults import default_section
 
 
 def read_jsonl(path):
@@ -14,10 +17,12 @@ def test_every_stage_runs_through_the_cli_and_writes_its_file(encoder_dir, glue_
     init, final = seed_dir / "ckpt_init", seed_dir / "ckpt_final"
     subset = tmp_path / "heads" / "MNLI" / "eval_subset.json"
     data = ["--task", "MNLI", "--source", str(glue_dir)]
-    train = json.dumps({"epochs": 1, "batch_size": 16, "lr": 1e-3, "max_seq_len": 16})
+    settings = {"epochs": 1, "batch_size": 16, "lr": 1e-3, "max_seq_len": 16}
+    train = json.dumps(to_dict(default_section(HeadsTrain, "heads.train", **settings)))
     finetune = ["--model", str(encoder_dir), "--eval-split", "dev_matched", "--seed", "3"]
     finetune += ["--train", train, "--device", "cpu", "--ckpt-init", str(init)]
     finetune += ["--ckpt-final", str(final), "--run-config", str(seed_dir / "run_config.json")]
+    finetune += ["--state", str(seed_dir / "train_state.pt")]
     assert main(["heads", "finetune", *data, *finetune]) == 0
     choose = ["--split", "dev_matched", "--size", "12", "--output", str(subset)]
     assert main(["heads", "eval-subset", *data, *choose]) == 0

@@ -4,17 +4,19 @@ import shutil
 import pytest
 import torch
 
+from lmlab.config import HeadsTrain
 from lmlab.heads.checkpoints import initial_classifier, load_classifier
-from lmlab.heads.finetune import TrainSettings, attention_parameters, finetune, parameter_groups
+from lmlab.heads.finetune import attention_parameters, finetune, parameter_groups
 
-from .tiny import build_tiny
+from ..config_defaults import default_section
+from ..tiny_models import build_tiny
 
 TRAIN = {"epochs": 2, "batch_size": 8, "lr": 1e-3, "max_seq_len": 16, "warmup_ratio": 0.1}
 
 
 def run(encoder_dir, glue_dir, out, accumulation=1, **train):
-    paths = [out / "ckpt_init", out / "ckpt_final", out / "run_config.json"]
-    settings = {**TRAIN, **train}
+    paths = [out / "ckpt_init", out / "ckpt_final", out / "run_config.json", out / "state.pt"]
+    settings = default_section(HeadsTrain, "heads.train", **{**TRAIN, **train})
     return finetune(
         str(encoder_dir), "MNLI", glue_dir, "dev_matched", 7, settings, *paths, "cpu", accumulation
     )
@@ -37,6 +39,7 @@ def test_finetune_saves_theta0_before_any_update_and_a_record(encoder_dir, glue_
     assert [e["epoch"] for e in saved["epochs"]] == [1, 2]
     assert saved["precision"] == "float32" and saved["train"]["decay_attention"] is False
     assert saved["best_epoch"] in (1, 2) and "accuracy" in saved["best_dev"]
+    assert not (tmp_path / "state.pt").exists()  # the loop's checkpoint goes once θ1 is saved
     assert {"torch", "transformers", "python"} <= set(saved["versions"])
     model, _ = load_classifier(tmp_path / "ckpt_final")
     assert model.config.id2label[2] == "contradiction"
@@ -68,15 +71,12 @@ def test_attention_weights_get_no_decay_unless_asked():
     model = build_tiny("deberta-v2")
     attention = attention_parameters(model)
     assert len(attention) == 2 * 4 * 2  # 2 layers x (Q, K, V, O) x (weight, bias)
-    default, _ = parameter_groups(model, 0.01, decay_attention=False)
-    assert not attention & {id(p) for p in default["params"]}
-    with_attention, no_decay = parameter_groups(model, 0.01, decay_attention=True)
+    settings = default_section(HeadsTrain, "heads.train", decay_attention=False)
+    default, _ = parameter_groups(model, settings)
+    assert not attention & {id(p) for p in default.params}
+    settings = default_section(HeadsTrain, "heads.train", decay_attention=True)
+    with_attention, no_decay = parameter_groups(model, settings)
     assert {id(p) for p in model.parameters() if p.dim() == 2} & attention <= {
-        id(p) for p in with_attention["params"]
+        id(p) for p in with_attention.params
     }
-    assert all(p.dim() == 1 for p in no_decay["params"])
-
-
-def test_unknown_train_keys_are_rejected():
-    with pytest.raises(ValueError, match=r"heads.train: unknown keys \['epoch'\]"):
-        TrainSettings.from_config({"epoch": 3})
+    assert all(p.dim() == 1 for p in no_decay.params) and no_decay.weight_decay == 0.0

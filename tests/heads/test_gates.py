@@ -3,11 +3,12 @@ import copy
 import pytest
 import torch
 
-from lmlab.heads.architecture import attention_self, encoder_layers, head_shape, output_projection
-from lmlab.heads.examples import model_inputs, per_example_loss
 from lmlab.heads.gates import head_gates, heads_off, ones
+from lmlab.models.architecture import attention_self, encoder_layers, head_shape, output_projection
+from lmlab.tasks.examples import model_inputs
+from lmlab.tasks.metrics import per_example_loss
 
-from .tiny import build_tiny, tiny_batch
+from ..tiny_models import build_tiny, tiny_batch
 
 
 def logits(model, batch):

@@ -1,11 +1,11 @@
 import numpy as np
 import torch
 
-from lmlab.heads.examples import batches
 from lmlab.heads.gradfisher import gate_gradients, per_example_gate_gradients
+from lmlab.tasks.examples import batches
 
+from ..tiny_models import build_tiny
 from .test_importance import random_examples
-from .tiny import build_tiny
 
 
 def test_one_backward_gives_each_examples_own_gate_gradient(tiny_model):

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from lmlab.heads.examples import Examples, batches, model_inputs
 from lmlab.heads.importance import cached_importance, naive_importance
 from lmlab.heads.layer_cache import LayerCache
+from lmlab.tasks.examples import Examples, batches, model_inputs
 
-from .tiny import VOCAB, build_tiny
+from ..tiny_models import VOCAB, build_tiny
 
 
 def random_examples(n: int, seed: int = 0) -> Examples:

@@ -6,9 +6,7 @@ import pytest
 
 from lmlab.cli import main
 from lmlab.heads.checkpoints import save_classifier
-from lmlab.heads.evaluate import evaluate, predict
-from lmlab.heads.examples import load_examples
-from lmlab.heads.gates import heads_off
+from lmlab.heads.gates import head_gates, heads_off
 from lmlab.heads.pruning import (
     heads_gated,
     importance_order,
@@ -16,9 +14,11 @@ from lmlab.heads.pruning import (
     random_order,
     run_pruning,
 )
+from lmlab.tasks.evaluate import evaluate, predict
+from lmlab.tasks.examples import load_examples
 
+from ..tiny_models import build_tiny
 from .fake_measurements import random_table
-from .tiny import build_tiny
 
 ANALYSIS = {
     "layer_normalise": False,
@@ -65,7 +65,7 @@ def test_fraction_zero_is_the_plain_model_and_all_heads_off_changes_the_logits(e
     plain = evaluate(model, examples, "MNLI", batch_size=8)
     assert rows[0]["accuracy"] == plain["accuracy"] and rows[0]["loss"] == plain["loss"]
     assert rows[1]["heads_off"] == 8 and rows[1]["loss"] != plain["loss"]
-    off, _ = predict(model, examples, 8, heads_off(model, order))
+    off, _ = predict(model, examples, 8, head_gates(model, heads_off(model, order)))
     on, _ = predict(model, examples, 8)
     assert np.abs(off - on).max() > 1e-3
     counts = np.bincount(examples.labels)

@@ -4,10 +4,10 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification
 
-from lmlab.heads.architecture import encoder_layers, output_projection, qkv_projections
 from lmlab.heads.update_size import update_sizes
+from lmlab.models.architecture import encoder_layers, output_projection, qkv_projections
 
-from .tiny import SMALL, build_tiny
+from ..tiny_models import SMALL, build_tiny
 
 
 @pytest.mark.parametrize("name", ["bert-eager", "roberta", "deberta-v2"])

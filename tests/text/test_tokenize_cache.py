@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lmlab.cli import main
-from lmlab.models import embedded_model_dir
+from lmlab.models.resolve import embedded_model_dir
 from lmlab.text import tokenize_cache
 from lmlab.text.tokenize_cache import load_tokens, tokenize_statements
 

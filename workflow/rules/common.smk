@@ -140,9 +140,25 @@ def inspect_task(wildcards):
     return f"--task {parts[1]}" if parts[0] == "glue" else ""
 
 
-def json_param(section):
-    """A config section as one JSON string (passed to the CLI as a single quoted argument)."""
-    return json.dumps(section, sort_keys=True)
+def setting(key):
+    """The config value at the dotted `key` (e.g. `heads.train.max_seq_len`). Rules read config
+    only through `setting` and `section`, so the keys each rule reads are visible (and checked
+    against workflow/dvc-stages.yaml by tests/workflow/test_dvc_params.py)."""
+    value = config
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def section(key):
+    """The config section at `key` as one JSON string: the stage reads it into its typed
+    dataclass (lmlab.config.section_parser)."""
+    return json.dumps(setting(key), sort_keys=True)
+
+
+def shell_words(values):
+    """A list as shell-quoted words."""
+    return " ".join(shlex.quote(str(value)) for value in values)
 
 
 def data_targets():

@@ -23,11 +23,11 @@ rule graph_conceptnet:
     resources:
         gpu=0,
     params:
-        blacklist=json_param(config["graph"]["blacklist"]),
+        blacklist=shell_words(setting("graph.blacklist")),
         out_dir=output_dir_of_graph,
     shell:
         "python -m lmlab graph conceptnet {input.assertions:q} --out-dir {params.out_dir:q}"
-        " --blacklist {params.blacklist:q} --workers {threads}"
+        " --blacklist {params.blacklist} --workers {threads}"
         " --merge {input.merge:q} --relations {input.relations:q} 2> {log}"
 
 
@@ -107,7 +107,7 @@ rule text_tokenize:
     into results/cache/tokens/; the output is a hard link to the cache entry."""
     input:
         statements=statement_file("{dataset}", "{split}"),
-        code=code("text/tokenize_cache.py", "text/cli.py", "data/csqa.py", "models.py"),
+        code=code("text/tokenize_cache.py", "text/cli.py", "data/csqa.py", "models/resolve.py"),
     output:
         tokens=tokens_file("{dataset}", "{split}"),
     log:
@@ -164,7 +164,7 @@ rule graph_subgraph:
     resources:
         gpu=subgraph_gpus(),
     params:
-        subgraph=json_param(config["graph"]["subgraph"]),
+        subgraph=section("graph.subgraph"),
         cpnet_dir=cpnet_dir_of_input,
         device=config["device"],
     shell:
@@ -214,10 +214,10 @@ rule graph_metapaths:
     resources:
         gpu=0,
     params:
-        metapath=json_param(config["graph"]["metapath"]),
+        max_hops=setting("graph.metapath.max_hops"),
     shell:
         "python -m lmlab graph metapath {input.subgraph:q} --output {output.metapath:q}"
-        " --params {params.metapath:q} --threads {threads} 2> {log}"
+        " --max-hops {params.max_hops} --threads {threads} 2> {log}"
 
 
 rule graph_stats:

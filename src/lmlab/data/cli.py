@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from lmlab.config import SyntheticData, section_parser
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +19,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     synth = stages.add_parser("synth", help="write the deterministic synthetic corpus")
     synth.add_argument("--out-dir", required=True, help="directory to write the corpus into")
-    synth.add_argument("--params", required=True, help="JSON object: config `data.synthetic`")
+    synth.add_argument(
+        "--params", type=section_parser(SyntheticData), required=True, help="`data.synthetic`"
+    )
     synth.set_defaults(func=_synth)
 
 
@@ -33,5 +36,5 @@ def _inspect(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     from lmlab.data.synth import write_corpus
 
-    write_corpus(args.out_dir, json.loads(args.params))
+    write_corpus(args.out_dir, args.params)
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from lmlab.config import SubgraphConfig, section_parser
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +17,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     cpnet.add_argument("assertions", help="ConceptNet 5 assertions CSV (5 columns)")
     cpnet.add_argument("--out-dir", required=True, help="directory for concepts.txt, graph.npz...")
     cpnet.add_argument(
-        "--blacklist", default=None, help="JSON list of concepts whose edges are dropped"
+        "--blacklist", nargs="*", required=True, help="concepts whose edges are dropped"
     )
     cpnet.add_argument("--workers", type=int, default=1, help="processes (one per byte range)")
     cpnet.add_argument("--merge", help="merge_relation.txt (default: the packaged KagNet file)")
@@ -52,7 +53,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     subgraph.add_argument("--grounded", required=True, help="<split>.grounded.jsonl")
     subgraph.add_argument("--statements", required=True, help="<split>.statement.jsonl")
     subgraph.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
-    subgraph.add_argument("--params", required=True, help="JSON object: config `graph.subgraph`")
+    subgraph.add_argument(
+        "--params", type=section_parser(SubgraphConfig), required=True, help="`graph.subgraph`"
+    )
     subgraph.add_argument("--threads", type=int, default=1, help="worker threads")
     subgraph.add_argument("--device", default="auto", help="auto, cpu or cuda (LM ranker)")
     subgraph.set_defaults(func=_subgraph)
@@ -60,7 +63,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     metapath = stages.add_parser("metapath", help="question-answer meta-paths of <= 2 hops")
     metapath.add_argument("subgraph", help="<split>.subgraph.npz")
     metapath.add_argument("--output", required=True, help="<split>.metapath.npz to write")
-    metapath.add_argument("--params", required=True, help="JSON object: config `graph.metapath`")
+    metapath.add_argument("--max-hops", type=int, required=True, help="`graph.metapath.max_hops`")
     metapath.add_argument("--threads", type=int, default=1, help="worker threads")
     metapath.set_defaults(func=_metapath)
 
@@ -86,13 +89,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _conceptnet(args: argparse.Namespace) -> int:
-    from lmlab.graph.conceptnet import BLACKLIST, extract
+    from lmlab.graph.conceptnet import extract
 
-    blacklist = BLACKLIST if args.blacklist is None else json.loads(args.blacklist)
     extract(
         args.assertions,
         args.out_dir,
-        blacklist=blacklist,
+        blacklist=args.blacklist,
         workers=args.workers,
         merge_path=args.merge,
         relations_path=args.relations,
@@ -133,7 +135,7 @@ def _subgraph(args: argparse.Namespace) -> int:
         args.grounded,
         args.statements,
         args.output,
-        json.loads(args.params),
+        args.params,
         threads=args.threads,
         device=args.device,
     )
@@ -143,7 +145,7 @@ def _subgraph(args: argparse.Namespace) -> int:
 def _metapath(args: argparse.Namespace) -> int:
     from lmlab.graph.metapath import write_metapaths
 
-    write_metapaths(args.subgraph, args.output, json.loads(args.params), args.threads)
+    write_metapaths(args.subgraph, args.output, args.max_hops, args.threads)
     return 0
 
 

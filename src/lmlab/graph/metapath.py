@@ -218,9 +218,10 @@ def _joins_q_and_a(start_type: np.ndarray, end_type: np.ndarray) -> np.ndarray:
 
 
 def write_metapaths(
-    subgraph_npz: str | os.PathLike, output: str | os.PathLike, params: dict, threads: int = 1
+    subgraph_npz: str | os.PathLike, output: str | os.PathLike, max_hops: int, threads: int = 1
 ) -> MetaPaths:
-    """Stage function: meta-paths of a split's `.subgraph.npz`; `params` is `graph.metapath`."""
-    paths = metapaths(Subgraphs.load(subgraph_npz), int(params.get("max_hops", 2)), threads)
+    """Stage function: meta-paths of up to `max_hops` (`graph.metapath.max_hops`) of a split's
+    `.subgraph.npz`."""
+    paths = metapaths(Subgraphs.load(subgraph_npz), max_hops, threads)
     paths.save(output)
     return paths

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lmlab.config import SubgraphConfig
 from lmlab.graph.subgraph_store import concat_ranges, offsets_of
 from lmlab.runtime.logs import progress
 
@@ -102,7 +103,7 @@ class SentenceLoss:
         import torch
         from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-        from lmlab.models import resolve_model
+        from lmlab.models.resolve import resolve_model
         from lmlab.runtime.devices import autocast_dtype, select_device
 
         path = resolve_model(model_spec)
@@ -148,13 +149,13 @@ class SentenceLoss:
         return losses
 
 
-def make_ranker(params: dict, device: str = "auto") -> CooccurrenceRanker | LMRanker:
+def make_ranker(params: SubgraphConfig, device: str = "auto") -> CooccurrenceRanker | LMRanker:
     """The ranker named by config `graph.subgraph` (ranker, scorer_model, scorer_batch_size)."""
-    name = params.get("ranker", "cheap")
-    if name == "cheap":
+    if params.ranker == "cheap":
         return CooccurrenceRanker()
-    if name == "lm":
-        model = params.get("scorer_model", "roberta-large")
-        log.info("LM relevance scores with %s", model)
-        return LMRanker(SentenceLoss(model, device, int(params.get("scorer_batch_size", 50))))
-    raise ValueError(f"config graph.subgraph.ranker must be one of {RANKERS}, got {name!r}")
+    if params.ranker == "lm":
+        log.info("LM relevance scores with %s", params.scorer_model)
+        return LMRanker(SentenceLoss(params.scorer_model, device, params.scorer_batch_size))
+    raise ValueError(
+        f"config graph.subgraph.ranker must be one of {RANKERS}, got {params.ranker!r}"
+    )

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from lmlab.config import SubgraphConfig
 from lmlab.graph.adjacency import ConceptAdjacency
 from lmlab.graph.relevance import CooccurrenceRanker, LMRanker, Scores
 from lmlab.graph.subgraph_store import Subgraphs, offsets_of
@@ -316,14 +317,14 @@ def write_subgraphs(
     grounded_path: str | os.PathLike,
     statement_path: str | os.PathLike,
     output_npz: str | os.PathLike,
-    params: dict,
+    params: SubgraphConfig,
     threads: int = 1,
     device: str = "auto",
 ) -> Subgraphs:
     """Stage function: read the graph and a split's grounding, write `.subgraph.npz`.
 
-    `params` is config `graph.subgraph`: `max_nodes`, `ranker`, `scorer_model`,
-    `scorer_batch_size`. QA-GNN's `*.graph.adj.pk` is written from the npz by its own stage
+    `params` is the config section `graph.subgraph`. QA-GNN's `*.graph.adj.pk` is written from
+    the npz by its own stage
     (`lmlab graph export-adj`): building the pickle is serial Python, 3x the extraction's time.
     """
     from lmlab.graph.adjacency import read_cpnet
@@ -333,9 +334,7 @@ def write_subgraphs(
     concept2id = {c: i for i, c in enumerate(adj.concepts)}
     grounded = read_grounded(grounded_path, statement_path, concept2id)
     ranker = make_ranker(params, device)
-    subgraphs = extract_subgraphs(
-        adj, grounded, ranker, int(params.get("max_nodes", 200)), threads=threads
-    )
+    subgraphs = extract_subgraphs(adj, grounded, ranker, params.max_nodes, threads=threads)
     subgraphs.save(output_npz)
     log.info(
         "%s: %d statements, %.1f nodes and %.1f edges on average",

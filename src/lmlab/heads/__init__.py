@@ -8,7 +8,7 @@ Stages (one module each, called by `lmlab heads <stage>` and the rules in workfl
 
 Public API for other modules, notebooks and tests:
 
-- `lmlab.heads.architecture`: `head_shape(model)` -> (L, H, D), `encoder_layers(model)`,
+- `lmlab.models.architecture`: `head_shape(model)` -> (L, H, D), `encoder_layers(model)`,
   `attention_self(layer)`, `output_projection(layer)`, `qkv_projections(model, layer)`,
   `classify(model, last_hidden)`; BERT, RoBERTa and DeBERTa-v2/v3 sequence classifiers.
 - `lmlab.heads.gates`: `head_gates(model, gates)` context manager (gates `[L, H]`, `[L, B, H]`

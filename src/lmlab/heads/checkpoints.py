@@ -29,7 +29,7 @@ def initial_classifier(
     from `torch.manual_seed(seed)` so the same seed gives the same head."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from lmlab.models import resolve_model
+    from lmlab.models.resolve import resolve_model
 
     location = resolve_model(model_spec)
     num_labels = max(len(label_names), 1)
@@ -69,9 +69,9 @@ def load_measured(
     """What every measurement stage starts from: the checkpoint in fp32 on the selected device
     (full-precision matmuls: bf16/tf32 errors are as large as unimportant heads' scores) and the
     encoded eval-subset examples (indices in the JSON file `subset`) of `task`'s `split`."""
-    from lmlab.heads.examples import load_examples
     from lmlab.heads.subset import read_eval_subset
     from lmlab.runtime.devices import select_device
+    from lmlab.tasks.examples import load_examples
 
     torch.set_float32_matmul_precision("highest")
     model, tokenizer = load_classifier(checkpoint, select_device(device))

@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from lmlab.config import HeadsTrain, section_parser
+
 
 def _measure_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by the stages that score a checkpoint on the eval subset."""
@@ -43,10 +45,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     tune.add_argument("--source", required=True, help="glue_data directory or hub id")
     tune.add_argument("--eval-split", required=True, help="split whose metric picks θ1")
     tune.add_argument("--seed", type=int, required=True)
-    tune.add_argument("--train", required=True, help="JSON object: config `heads.train`")
+    tune.add_argument(
+        "--train", type=section_parser(HeadsTrain), required=True, help="config `heads.train`"
+    )
     tune.add_argument("--ckpt-init", required=True)
     tune.add_argument("--ckpt-final", required=True)
     tune.add_argument("--run-config", required=True)
+    tune.add_argument("--state", required=True, help="the training loop's resumable checkpoint")
     tune.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     tune.add_argument(
         "--accumulation", type=int, default=1, help="micro-batches per batch (retries double it)"
@@ -89,10 +94,11 @@ def _finetune(args: argparse.Namespace) -> int:
         args.source,
         args.eval_split,
         args.seed,
-        json.loads(args.train),
+        args.train,
         args.ckpt_init,
         args.ckpt_final,
         args.run_config,
+        args.state,
         args.device,
         args.accumulation,
     )

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 import torch
 from torch import Tensor, nn
 
-from lmlab.heads.architecture import attention_self, encoder_layers, head_shape
+from lmlab.models.architecture import attention_self, encoder_layers, head_shape
 
 Gates = Tensor | Sequence[Tensor | None]
 

@@ -29,10 +29,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from lmlab.heads.architecture import head_shape
-from lmlab.heads.examples import Examples, batches, model_inputs, per_example_loss
 from lmlab.heads.gates import head_gates, ones
+from lmlab.models.architecture import head_shape
 from lmlab.runtime.logs import progress
+from lmlab.tasks.examples import Examples, batches, model_inputs
+from lmlab.tasks.metrics import per_example_loss
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from lmlab.heads.architecture import attention_self, classify, encoder_layers
 from lmlab.heads.gates import apply_gate
+from lmlab.models.architecture import attention_self, classify, encoder_layers
 
 
 @dataclass

@@ -24,11 +24,12 @@ import pandas as pd
 from torch import nn
 
 from lmlab.heads.aggregate import analysis_view, read_head_table
-from lmlab.heads.evaluate import evaluate, primary_metric
-from lmlab.heads.examples import Examples
-from lmlab.heads.gates import heads_off
+from lmlab.heads.gates import head_gates, heads_off
 from lmlab.runtime.atomic import write_jsonl
 from lmlab.runtime.logs import progress
+from lmlab.tasks.evaluate import evaluate
+from lmlab.tasks.examples import Examples
+from lmlab.tasks.metrics import primary_metric
 
 Head = tuple[int, int]
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def pruning_curve(
         gated = heads_gated(orders[name, repeat], fraction)
         key = frozenset(gated)
         if key not in cache:
-            gates = heads_off(model, gated) if gated else None
+            gates = head_gates(model, heads_off(model, gated)) if gated else None
             cache[key] = evaluate(model, examples, task, batch_size, gates)
         rows.append(
             {

@@ -21,7 +21,7 @@ import os
 import torch
 from torch import Tensor, nn
 
-from lmlab.heads.architecture import encoder_layers, head_shape, output_projection, qkv_projections
+from lmlab.models.architecture import encoder_layers, head_shape, output_projection, qkv_projections
 
 PARTS = ("q", "k", "v", "o")
 

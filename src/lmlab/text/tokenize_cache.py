@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from lmlab.data.csqa import Question, read_qa_jsonl
-from lmlab.models import resolve_model
+from lmlab.models.resolve import resolve_model
 from lmlab.runtime.atomic import atomic_path
 from lmlab.runtime.logs import progress
 

@@ -1,4 +1,4 @@
-"""Where the attention heads live in the encoders the head study supports.
+"""Where the parts of the supported encoders live: layers, attention, heads, classifier readout.
 
 BERT, RoBERTa and DeBERTa-v2/v3 sequence classifiers of transformers 5 share one shape: the encoder
 layers are `base_model.encoder.layer`, each with `attention.self` (returning the per-head context
@@ -8,7 +8,8 @@ named `query/key/value` (BERT, RoBERTa) or `query_proj/key_proj/value_proj` (DeB
 classifier reads only the first ([CLS]) position of the last hidden states.
 
 transformers 5 dropped `head_mask`, so per-head interventions go through these modules (see
-`lmlab.heads.gates`); this module is the only place that knows the attribute names.
+`lmlab.heads.gates`); PEFT methods and the QAT encoder find their insertion points here too. This
+module is the only place that knows the attribute names.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ _QKV_NAMES = {
 
 
 def model_type(model: nn.Module) -> str:
-    """The `config.model_type` of `model`, checked to be one the head study supports."""
+    """The `config.model_type` of `model`, checked to be one lmlab supports."""
     kind = getattr(getattr(model, "config", None), "model_type", None)
     if kind not in SUPPORTED:
-        raise ValueError(f"head study supports model types {list(SUPPORTED)}, got {kind!r}")
+        raise ValueError(f"lmlab supports model types {list(SUPPORTED)}, got {kind!r}")
     return kind
 
 
@@ -68,3 +69,29 @@ def classify(model: nn.Module, last_hidden: Tensor) -> Tensor:
         return model.classifier(last_hidden)
     pooler = model.bert.pooler if kind == "bert" else model.pooler
     return model.classifier(model.dropout(pooler(last_hidden)))
+
+
+def hidden_size(model: nn.Module) -> int:
+    """Width of the hidden states every layer reads and writes (`config.hidden_size`)."""
+    model_type(model)
+    return model.config.hidden_size
+
+
+def feed_forward_output(layer: nn.Module) -> nn.Module:
+    """The module whose output is the FFN output h_F of one layer, before its residual and
+    LayerNorm: the FFN output block is dense -> dropout -> LayerNorm(h_F + x), and h_F is what its
+    `dropout` returns (BERT, RoBERTa and DeBERTa-v2 alike)."""
+    return layer.output.dropout
+
+
+def classification_head(model: nn.Module) -> dict[str, nn.Module]:
+    """The task head of a sequence classifier: every top-level child outside the encoder, by name
+    (`classifier` for BERT and RoBERTa; `pooler` and `classifier` for DeBERTa-v2, whose pooler
+    is not part of the pretrained encoder). Random at initialisation, so always trained."""
+    model_type(model)
+    encoder = model.base_model
+    return {
+        name: child
+        for name, child in model.named_children()
+        if child is not encoder and any(True for _ in child.parameters())
+    }

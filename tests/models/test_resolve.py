@@ -1,6 +1,6 @@
 import pytest
 
-from lmlab.models import EMBEDDED, resolve_model
+from lmlab.models.resolve import EMBEDDED, resolve_model
 
 
 def test_embedded_model_resolves_offline_to_packaged_weights(monkeypatch):

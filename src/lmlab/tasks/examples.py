@@ -1,4 +1,5 @@
-"""Tokenised GLUE examples and dynamically padded batches for the head study.
+"""Tokenised GLUE examples and dynamically padded batches, for every family that trains or scores a
+sequence classifier.
 
 Every example is tokenised once (truncated to `max_seq_len`, no padding); a batch is padded only
 to its longest member. Measurement batches visit the examples sorted by length, so padding is
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import Tensor
-from torch.nn import functional as F
 
 from lmlab.data.glue import GlueSplit, load_glue
 
@@ -130,12 +130,3 @@ def batches(
 def model_inputs(batch: dict) -> dict:
     """The batch without `labels` and `index` (what the model's forward takes)."""
     return {name: value for name, value in batch.items() if name not in ("labels", "index")}
-
-
-def per_example_loss(logits: Tensor, labels: Tensor) -> Tensor:
-    """Cross-entropy per example for classifiers, squared error for one-output regression, in
-    fp32 (the same losses as the models' own `loss`, before averaging)."""
-    logits = logits.float()
-    if logits.shape[-1] == 1:
-        return (logits.squeeze(-1) - labels.float()) ** 2
-    return F.cross_entropy(logits, labels, reduction="none")

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from lmlab.heads.examples import batches, load_examples, per_example_loss
+from lmlab.tasks.examples import batches, load_examples
+from lmlab.tasks.metrics import per_example_loss
 
 
 def test_measurement_batches_go_longest_first_with_minimal_padding(glue_dir, tiny_tokenizer):
