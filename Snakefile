@@ -9,8 +9,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/helpers/data.smk"
+include: "workflow/rules/helpers/graph.smk"
+include: "workflow/rules/helpers/text.smk"
+include: "workflow/rules/helpers/heads.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/graph.smk"
+include: "workflow/rules/text.smk"
 include: "workflow/rules/heads.smk"
 
 
@@ -19,4 +24,5 @@ rule all:
     input:
         data_targets(),
         graph_targets(),
+        text_targets(),
         heads_targets(),

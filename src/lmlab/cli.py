@@ -26,8 +26,9 @@ FAMILIES = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with one sub-parser per family."""
+def build_parser(family: str | None = None) -> argparse.ArgumentParser:
+    """The parser with one sub-parser per family, or only `family`'s (what a stage's command
+    line needs: a stage then runs no other family's code, see `lmlab.workflow.imports`)."""
     parser = argparse.ArgumentParser(prog="lmlab", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--gpus",
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     families = parser.add_subparsers(dest="family", required=True, metavar="FAMILY")
     for name, (module, help_text) in FAMILIES.items():
+        if family is not None and name != family:
+            continue
         sub = families.add_parser(name, help=help_text)
         importlib.import_module(module).register(sub)
     return parser
@@ -61,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     # jobs on shared cores; spinning threads slowed the MiniLM forward pass 7x there (400 instead
     # of 2,700 tokens/s on 2 cores at load 6); without contention it costs nothing measurable.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    named = [word for word in argv if word in FAMILIES]
+    args = build_parser(named[0] if named else None).parse_args(argv)
     setup_logging()
     gpu_slots.acquire(args.gpus)
     try:

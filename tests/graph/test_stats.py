@@ -32,10 +32,18 @@ def result_dir(tmp_path):
     return root
 
 
+def stats_argv(root, output):
+    return [
+        "graph", "stats", "--splits", "dev",
+        "--grounded", str(root / "grounded" / "dev.grounded.jsonl"),
+        "--subgraph", str(root / "subgraph" / "dev.subgraph.npz"),
+        "--metapath", str(root / "metapath" / "dev.metapath.npz"),
+        "--output", str(output),
+    ]  # fmt: skip
+
+
 def test_summary_counts_nodes_edges_paths_and_grounding(result_dir, capsys):
-    assert (
-        main(["graph", "stats", str(result_dir), "--output", str(result_dir / "stats.json")]) == 0
-    )
+    assert main(stats_argv(result_dir, result_dir / "stats.json")) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads((result_dir / "stats.json").read_text())
     dev = printed["splits"]["dev"]
@@ -50,4 +58,5 @@ def test_summary_counts_nodes_edges_paths_and_grounding(result_dir, capsys):
 
 
 def test_missing_results_are_an_error(tmp_path):
-    assert main(["graph", "stats", str(tmp_path)]) == 2
+    assert main(stats_argv(tmp_path, tmp_path / "stats.json")) == 2
+    assert not (tmp_path / "stats.json").exists()

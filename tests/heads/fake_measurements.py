@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lmlab.config import CaseThresholds
 from lmlab.heads.aggregate import aggregate_seed
 
-ANALYSIS = {"top_k": 20, "cases": {"top": 0.1, "bottom": 0.3}, "layer_normalise": False}
+ANALYSIS = {"top_k": 20, "cases": CaseThresholds(top=0.1, bottom=0.3), "layer_normalise": False}
 META = {"task": "MNLI", "seed": 0, "model": "tiny-test"}
 
 
@@ -98,7 +99,7 @@ def write_seed(root: Path, seed: int, table: pd.DataFrame) -> dict[str, Path]:
         out["heads.csv"],
         out["stats.json"],
         out["cases.json"],
-        ANALYSIS,
+        *ANALYSIS.values(),
         {**META, "seed": seed},
     )
     accuracy = 0.8 - 0.01 * seed

@@ -38,7 +38,7 @@ def test_head_table_joins_the_four_files_under_the_paper_names(tmp_path):
 
 def test_aggregate_writes_table_stats_and_cases_as_strict_json(tmp_path):
     paths = write_measurements(tmp_path, random_table())
-    aggregate_seed(paths, *outputs(tmp_path), ANALYSIS, META)
+    aggregate_seed(paths, *outputs(tmp_path), *ANALYSIS.values(), META)
     heads_csv, stats_json, cases_json = outputs(tmp_path)
     assert len(read_head_table(heads_csv)) == 72
     stats = strict_json(stats_json)
@@ -54,7 +54,7 @@ def test_undefined_statistics_are_written_as_null(tmp_path):
     table = random_table(layers=2, heads=4)
     table["G"] = 1.0  # constant: rho undefined
     paths = write_measurements(tmp_path, table)
-    aggregate_seed(paths, *outputs(tmp_path), ANALYSIS, META)
+    aggregate_seed(paths, *outputs(tmp_path), *ANALYSIS.values(), META)
     assert strict_json(tmp_path / "stats.json")["spearman"]["I_pre_vs_G"]["rho"] is None
 
 
@@ -62,9 +62,9 @@ def test_per_layer_normalisation_is_an_explicit_variant(tmp_path):
     table = random_table()
     table["I_pre"] = table["I_pre"] * (1 + 10 * table["layer"])  # importance grows with depth
     paths = write_measurements(tmp_path, table)
-    raw = aggregate_seed(paths, *outputs(tmp_path / "raw"), ANALYSIS, META)
+    raw = aggregate_seed(paths, *outputs(tmp_path / "raw"), *ANALYSIS.values(), META)
     variant = {**ANALYSIS, "layer_normalise": True}
-    normed = aggregate_seed(paths, *outputs(tmp_path / "norm"), variant, META)
+    normed = aggregate_seed(paths, *outputs(tmp_path / "norm"), *variant.values(), META)
     assert normed["normalisation"] == "layer_l2" and raw["normalisation"] == "none"
     assert normed["spearman"]["I_pre_vs_G"]["rho"] != raw["spearman"]["I_pre_vs_G"]["rho"]
     raw_csv = pd.read_csv(tmp_path / "raw" / "heads.csv")
@@ -110,7 +110,8 @@ def test_cli_aggregate_writes_the_three_files(tmp_path):
             "--gradfisher", str(paths["gradfisher_pre"]),
             "--update", str(paths["update"]),
             "--heads-csv", str(heads_csv), "--stats", str(stats_json), "--cases", str(cases_json),
-            "--analysis", json.dumps({**ANALYSIS, "top_k": 3}),
+            "--top-k", "3", "--case-fractions", '{"top": 0.1, "bottom": 0.3}',
+            "--layer-normalise", "false",
             "--task", "MNLI", "--seed", "7", "--model", "tiny",
         ]
     )  # fmt: skip

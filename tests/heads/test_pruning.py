@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from lmlab.cli import main
+from lmlab.config import Pruning, build
 from lmlab.heads.checkpoints import save_classifier
 from lmlab.heads.gates import head_gates, heads_off
 from lmlab.heads.pruning import (
@@ -20,15 +21,7 @@ from lmlab.tasks.examples import load_examples
 from ..tiny_models import build_tiny
 from .fake_measurements import random_table
 
-ANALYSIS = {
-    "layer_normalise": False,
-    "pruning": {
-        "fractions": [0.5, 0.0, 1.0],
-        "score": "I_post",
-        "random_orders": 2,
-        "random_seed": 0,
-    },
-}
+PRUNING = {"fractions": [0.5, 0.0, 1.0], "score": "I_post", "random_orders": 2, "random_seed": 0}
 
 
 @pytest.fixture
@@ -77,7 +70,8 @@ def test_run_pruning_writes_one_row_per_order_and_fraction(tmp_path, examples):
     table = random_table(layers=2, heads=4)
     table.to_csv(tmp_path / "heads.csv", index=False)
     out = tmp_path / "pruning.jsonl"
-    run_pruning(model, examples, "MNLI", tmp_path / "heads.csv", out, ANALYSIS, batch_size=8)
+    pruning = build(Pruning, PRUNING)
+    run_pruning(model, examples, "MNLI", tmp_path / "heads.csv", out, pruning, False, 8)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["order"], r["repeat"]) for r in rows[::3]] == [
         ("I_post", 0),
@@ -103,7 +97,7 @@ def test_prune_stage_reads_theta1_and_the_eval_subset(tmp_path, glue_dir, tiny_t
             "--source", str(glue_dir), "--subset", str(tmp_path / "eval_subset.json"),
             "--heads-csv", str(tmp_path / "heads.csv"), "--output", str(out),
             "--max-seq-len", "32", "--batch-size", "4", "--device", "cpu",
-            "--analysis", json.dumps(ANALYSIS),
+            "--pruning", json.dumps(PRUNING), "--layer-normalise", "false",
         ]
     )  # fmt: skip
     assert code == 0

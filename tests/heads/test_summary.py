@@ -23,7 +23,8 @@ def run_summary(tmp_path, tables: dict[int, pd.DataFrame]):
         *([files[s][name] for s in seeds] for name in ("heads.csv", "stats.json", "cases.json")),
         [files[s]["pruning.jsonl"] for s in seeds],
         out,
-        ANALYSIS,
+        ANALYSIS["top_k"],
+        ANALYSIS["layer_normalise"],
     )
     return summary, out, files
 
@@ -113,7 +114,8 @@ def test_cli_summary_takes_one_file_per_seed(tmp_path):
         ("--pruning", "pruning.jsonl"),
     ):
         arguments += [option, str(files[3][name]), str(files[5][name])]
-    arguments += ["--analysis", json.dumps(ANALYSIS), "--summary-csv", str(out / "summary.csv")]
+    arguments += ["--top-k", "20", "--layer-normalise", "false"]
+    arguments += ["--summary-csv", str(out / "summary.csv")]
     arguments += ["--stability", str(out / "stability.json"), "--figure", str(out / "fig.png")]
     assert main(arguments) == 0
     stability = json.loads((out / "stability.json").read_text())

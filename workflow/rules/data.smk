@@ -4,7 +4,7 @@
 rule synth_data:
     """Write the seeded synthetic corpus in the real ConceptNet, CommonsenseQA and GLUE formats."""
     input:
-        code=code("data/synth.py", "data/cli.py"),
+        code=code("data", "synth"),
     output:
         **synthetic_outputs(),
     log:
@@ -17,8 +17,8 @@ rule synth_data:
     resources:
         gpu=0,
     params:
-        synthetic=json_param(config["data"]["synthetic"]),
-        out_dir=output_dir_of_manifest,
+        synthetic=section("data.synthetic"),
+        out_dir=synthetic_dir,
     shell:
         "python -m lmlab data synth --out-dir {params.out_dir} --params {params.synthetic:q}"
         " 2> {log}"
@@ -28,11 +28,9 @@ rule inspect_data:
     """Read one dataset file with the real-format readers: rows, labels, skipped lines (JSON)."""
     input:
         data=dataset_file,
-        code=code(
-            "data/inspect.py", "data/glue.py", "data/csqa.py", "data/conceptnet.py"
-        ),
+        code=code("data", "inspect"),
     output:
-        summary=f"{RESULTS}/data/inspect/{{dataset}}.json",
+        summary=inspect_file(),
     log:
         f"{LOGS}/inspect_data/{{dataset}}.log",
     conda:

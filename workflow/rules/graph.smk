@@ -1,5 +1,5 @@
 # Graph preprocessing of the QAT data path (SPEC §5): English ConceptNet, statements, grounding,
-# the statement tokenization cache; subgraphs and meta-paths further below.
+# subgraphs and meta-paths, per (dataset, split). File names: lmlab.paths.
 
 
 rule graph_conceptnet:
@@ -7,37 +7,36 @@ rule graph_conceptnet:
     input:
         assertions=data_location("conceptnet"),
         merge=f"{GRAPH_RESOURCES}/merge_relation.txt",
-        relations=f"{GRAPH_RESOURCES}/relation.txt",
-        code=code(
-            "graph/conceptnet.py", "graph/cli.py", "data/conceptnet.py", "data/rows.py"
-        ),
+        relation_list=f"{GRAPH_RESOURCES}/relation.txt",
+        code=code("graph", "conceptnet"),
     output:
-        **cpnet_outputs(),
+        **cpnet_inputs(),
+        stats=CPNET_STATS,
     log:
         f"{LOGS}/graph_conceptnet.log",
     benchmark:
         f"{BENCHMARKS}/graph_conceptnet.tsv"
     conda:
         "../../envs/data.yaml"
-    threads: config["graph"]["threads"]
+    threads: thread_count("graph.threads")
     resources:
         gpu=0,
     params:
         blacklist=shell_words(setting("graph.blacklist")),
-        out_dir=output_dir_of_graph,
     shell:
-        "python -m lmlab graph conceptnet {input.assertions:q} --out-dir {params.out_dir:q}"
-        " --blacklist {params.blacklist} --workers {threads}"
-        " --merge {input.merge:q} --relations {input.relations:q} 2> {log}"
+        "python -m lmlab graph conceptnet {input.assertions:q} --concepts {output.concepts:q}"
+        " --relations {output.relations:q} --graph {output.graph:q} --stats {output.stats:q}"
+        " --blacklist {params.blacklist} --workers {threads} --merge {input.merge:q}"
+        " --relation-list {input.relation_list:q} 2> {log}"
 
 
 rule graph_statements:
     """One QA-GNN statement per answer choice, for one split (CSQA: the in-house split)."""
     input:
         unpack(qa_sources),
-        code=code("graph/statements.py", "graph/cli.py", "data/csqa.py", "data/rows.py"),
+        code=code("graph", "statements"),
     output:
-        statements=statement_file("{dataset}", "{split}"),
+        statements=statement_file(),
     log:
         f"{LOGS}/graph_statements/{{dataset}}/{{split}}.log",
     wildcard_constraints:
@@ -58,9 +57,9 @@ rule graph_statements:
 rule graph_patterns:
     """Lemma patterns of the ConceptNet concepts, built once for the grounding of every split."""
     input:
-        concepts=cpnet_outputs()["concepts"],
+        concepts=cpnet_files().concepts,
         stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
-        code=code("graph/grounding.py", "graph/cli.py"),
+        code=code("graph", "patterns"),
     output:
         patterns=PATTERNS,
     log:
@@ -79,12 +78,12 @@ rule graph_patterns:
 rule graph_ground:
     """Question and answer concepts of every statement (lemma n-grams, QA-GNN's rules)."""
     input:
-        statements=statement_file("{dataset}", "{split}"),
+        statements=statement_file(),
         patterns=PATTERNS,
         stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
-        code=code("graph/grounding.py", "graph/cli.py"),
+        code=code("graph", "ground"),
     output:
-        grounded=grounded_file("{dataset}", "{split}"),
+        grounded=grounded_file(),
     log:
         f"{LOGS}/graph_ground/{{dataset}}/{{split}}.log",
     benchmark:
@@ -94,42 +93,12 @@ rule graph_ground:
         split="train|dev|test",
     conda:
         "../../envs/data.yaml"
-    threads: config["graph"]["threads"]
+    threads: thread_count("graph.threads")
     resources:
         gpu=0,
     shell:
         "python -m lmlab graph ground {input.statements:q} --patterns {input.patterns:q}"
         " --output {output.grounded:q} --workers {threads} 2> {log}"
-
-
-rule text_tokenize:
-    """LM inputs of one statement file, tokenized once per (tokenizer, max_seq_len, content)
-    into results/cache/tokens/; the output is a hard link to the cache entry."""
-    input:
-        statements=statement_file("{dataset}", "{split}"),
-        code=code("text/tokenize_cache.py", "text/cli.py", "data/csqa.py", "models/resolve.py"),
-    output:
-        tokens=tokens_file("{dataset}", "{split}"),
-    log:
-        f"{LOGS}/text_tokenize/{{dataset}}/{{split}}.log",
-    benchmark:
-        f"{BENCHMARKS}/text_tokenize/{{dataset}}/{{split}}.tsv"
-    wildcard_constraints:
-        dataset="csqa|obqa",
-        split="train|dev|test",
-    conda:
-        "../../envs/graph.yaml"
-    threads: 1
-    resources:
-        gpu=0,
-    params:
-        model=config["text"]["model"],
-        max_seq_len=config["text"]["max_seq_len"],
-        cache_dir=TOKEN_CACHE,
-    shell:
-        "RAYON_NUM_THREADS={threads} python -m lmlab text tokenize {input.statements:q}"
-        " --model {params.model:q} --max-seq-len {params.max_seq_len}"
-        " --cache-dir {params.cache_dir:q} --output {output.tokens:q} > /dev/null 2> {log}"
 
 
 rule graph_subgraph:
@@ -138,19 +107,12 @@ rule graph_subgraph:
     when one is free) and cut to graph.subgraph.max_nodes; our compact npz.
     """
     input:
-        **cpnet_outputs(),
-        grounded=grounded_file("{dataset}", "{split}"),
-        statements=statement_file("{dataset}", "{split}"),
-        code=code(
-            "graph/subgraph.py",
-            "graph/adjacency.py",
-            "graph/relevance.py",
-            "graph/subgraph_store.py",
-            "graph/conceptnet.py",
-            "graph/cli.py",
-        ),
+        **cpnet_inputs(),
+        grounded=grounded_file(),
+        statements=statement_file(),
+        code=code("graph", "subgraph"),
     output:
-        subgraph=subgraph_file("{dataset}", "{split}"),
+        subgraph=subgraph_file(),
     log:
         f"{LOGS}/graph_subgraph/{{dataset}}/{{split}}.log",
     benchmark:
@@ -160,17 +122,18 @@ rule graph_subgraph:
         split="train|dev|test",
     conda:
         "../../envs/graph.yaml"
-    threads: config["graph"]["threads"]
+    threads: thread_count("graph.threads")
     resources:
         gpu=subgraph_gpus(),
     params:
         subgraph=section("graph.subgraph"),
-        cpnet_dir=cpnet_dir_of_input,
-        device=config["device"],
+        device=setting("device"),
     shell:
-        "python -m lmlab --gpus {resources.gpu} graph subgraph --cpnet-dir {params.cpnet_dir:q}"
+        "python -m lmlab --gpus {resources.gpu} graph subgraph --concepts {input.concepts:q}"
+        " --relations {input.relations:q} --graph {input.graph:q}"
         " --grounded {input.grounded:q} --statements {input.statements:q}"
-        " --output {output.subgraph:q} --params {params.subgraph:q} --threads {threads} --device {params.device} 2> {log}"
+        " --output {output.subgraph:q} --params {params.subgraph:q} --threads {threads}"
+        " --device {params.device} 2> {log}"
 
 
 rule graph_qagnn_adj:
@@ -178,10 +141,10 @@ rule graph_qagnn_adj:
     npz). Its own job: the conversion is serial Python, so it runs beside other jobs instead of
     idling graph_subgraph's threads."""
     input:
-        subgraph=subgraph_file("{dataset}", "{split}"),
-        code=code("graph/subgraph_store.py", "graph/safe_pickle.py", "graph/cli.py"),
+        subgraph=subgraph_file(),
+        code=code("graph", "export-adj"),
     output:
-        adj=qagnn_adj_file("{dataset}", "{split}"),
+        adj=qagnn_adj_file(),
     log:
         f"{LOGS}/graph_qagnn_adj/{{dataset}}/{{split}}.log",
     wildcard_constraints:
@@ -199,10 +162,10 @@ rule graph_qagnn_adj:
 rule graph_metapaths:
     """Question-answer meta-paths of <= 2 hops of every subgraph (QAT's meta-path tokens)."""
     input:
-        subgraph=subgraph_file("{dataset}", "{split}"),
-        code=code("graph/metapath.py", "graph/subgraph_store.py", "graph/cli.py"),
+        subgraph=subgraph_file(),
+        code=code("graph", "metapath"),
     output:
-        metapath=metapath_file("{dataset}", "{split}"),
+        metapath=metapath_file(),
     log:
         f"{LOGS}/graph_metapaths/{{dataset}}/{{split}}.log",
     wildcard_constraints:
@@ -210,7 +173,7 @@ rule graph_metapaths:
         split="train|dev|test",
     conda:
         "../../envs/graph.yaml"
-    threads: config["graph"]["threads"]
+    threads: thread_count("graph.threads")
     resources:
         gpu=0,
     params:
@@ -225,14 +188,9 @@ rule graph_stats:
     DVC metric."""
     input:
         unpack(graph_stats_inputs),
-        code=code(
-            "graph/stats.py",
-            "graph/metapath.py",
-            "graph/subgraph_store.py",
-            "graph/cli.py",
-        ),
+        code=code("graph", "stats"),
     output:
-        stats=f"{GRAPH}/{{dataset}}/stats.json",
+        stats=graph_stats_file(),
     log:
         f"{LOGS}/graph_stats/{{dataset}}.log",
     wildcard_constraints:
@@ -243,7 +201,8 @@ rule graph_stats:
     resources:
         gpu=0,
     params:
-        result_dir=graph_result_dir,
+        splits=shell_words(QA_SPLITS),
     shell:
-        "python -m lmlab graph stats {params.result_dir:q} --output {output.stats:q}"
-        " > /dev/null 2> {log}"
+        "python -m lmlab graph stats --splits {params.splits} --grounded {input.grounded:q}"
+        " --subgraph {input.subgraph:q} --metapath {input.metapath:q}"
+        " --output {output.stats:q} > /dev/null 2> {log}"

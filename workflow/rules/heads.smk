@@ -1,21 +1,14 @@
 # Head study (SPEC §8), stages 1-5 per (task, seed): fine-tune θ0 -> θ1, the fixed eval subset,
-# ablation importance before/after, gate gradients at θ0, per-head update size.
-# Outputs: results/heads/{task}/seed{seed}/ (file names: src/lmlab/heads/paths.py).
+# ablation importance before/after, gate gradients at θ0, per-head update size; then per seed
+# the aggregation, statistics, case sets, pruning curve and figures, and across seeds the
+# summary. Outputs: results/heads/{task}/seed{seed}/ (file names: lmlab.paths).
 
 
 rule heads_finetune:
     """Fine-tune the pretrained model on the task: θ0 (before any update), θ1 (best dev epoch)."""
     input:
         unpack(heads_train_data),
-        code=code(
-            "heads/finetune.py",
-            "heads/checkpoints.py",
-            "heads/examples.py",
-            "heads/evaluate.py",
-            "models/architecture.py",
-            "heads/cli.py",
-            "data/glue.py",
-        ),
+        code=code("heads", "finetune"),
     output:
         ckpt_init=directory(heads_file("ckpt_init")),
         ckpt_final=directory(heads_file("ckpt_final")),
@@ -32,24 +25,26 @@ rule heads_finetune:
         gpu=1,
         accumulation=heads_accumulation,
     params:
-        model=config["model"],
+        model=setting("model"),
         source=data_location("glue"),
-        eval_split=config["heads"]["eval_split"],
-        train=json_param(config["heads"]["train"]),
-        device=config["device"],
+        eval_split=setting("heads.eval_split"),
+        train=section("heads.train"),
+        device=setting("device"),
+        state=heads_file(TRAIN_STATE),
     shell:
         "python -m lmlab --gpus {resources.gpu} heads finetune --model {params.model:q}"
         " --task {wildcards.task} --source {params.source:q} --eval-split {params.eval_split}"
         " --seed {wildcards.seed} --train {params.train:q} --device {params.device}"
         " --accumulation {resources.accumulation} --ckpt-init {output.ckpt_init:q}"
-        " --ckpt-final {output.ckpt_final:q} --run-config {output.run_config:q} 2> {log}"
+        " --ckpt-final {output.ckpt_final:q} --run-config {output.run_config:q}"
+        " --state {params.state:q} 2> {log}"
 
 
 rule heads_eval_subset:
     """The fixed eval subset: heads.eval_subset_size indices of the eval split (seed 999)."""
     input:
         split=heads_eval_data,
-        code=code("heads/subset.py", "heads/cli.py", "data/glue.py"),
+        code=code("heads", "eval-subset"),
     output:
         subset=heads_subset_file(),
     log:
@@ -61,9 +56,9 @@ rule heads_eval_subset:
         gpu=0,
     params:
         source=data_location("glue"),
-        split=config["heads"]["eval_split"],
-        size=config["heads"]["eval_subset_size"],
-        seed=config["heads"]["subset_seed"],
+        split=setting("heads.eval_split"),
+        size=setting("heads.eval_subset_size"),
+        seed=setting("heads.subset_seed"),
     shell:
         "python -m lmlab heads eval-subset --task {wildcards.task} --split {params.split}"
         " --source {params.source:q} --size {params.size} --seed {params.seed}"
@@ -76,15 +71,7 @@ rule heads_importance:
         checkpoint=heads_checkpoint,
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code(
-            "heads/importance.py",
-            "heads/layer_cache.py",
-            "heads/gates.py",
-            "models/architecture.py",
-            "heads/examples.py",
-            "heads/checkpoints.py",
-            "heads/cli.py",
-        ),
+        code=code("heads", "importance"),
     output:
         importance=heads_file("importance_{when}.jsonl"),
     log:
@@ -100,11 +87,11 @@ rule heads_importance:
         gpu=1,
     params:
         source=data_location("glue"),
-        split=config["heads"]["eval_split"],
-        max_seq_len=config["heads"]["train"]["max_seq_len"],
-        batch_size=config["heads"]["measure"]["batch_size"],
-        heads_per_pass=config["heads"]["measure"]["heads_per_pass"],
-        device=config["device"],
+        split=setting("heads.eval_split"),
+        max_seq_len=setting("heads.train.max_seq_len"),
+        batch_size=setting("heads.measure.batch_size"),
+        heads_per_pass=setting("heads.measure.heads_per_pass"),
+        device=setting("device"),
     shell:
         "python -m lmlab --gpus {resources.gpu} heads importance"
         " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
@@ -119,14 +106,7 @@ rule heads_gradfisher:
         checkpoint=heads_file("ckpt_init"),
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code(
-            "heads/gradfisher.py",
-            "heads/gates.py",
-            "models/architecture.py",
-            "heads/examples.py",
-            "heads/checkpoints.py",
-            "heads/cli.py",
-        ),
+        code=code("heads", "gradfisher"),
     output:
         gradfisher=heads_file("gradfisher_pre.jsonl"),
     log:
@@ -140,10 +120,10 @@ rule heads_gradfisher:
         gpu=1,
     params:
         source=data_location("glue"),
-        split=config["heads"]["eval_split"],
-        max_seq_len=config["heads"]["train"]["max_seq_len"],
-        batch_size=config["heads"]["measure"]["batch_size"],
-        device=config["device"],
+        split=setting("heads.eval_split"),
+        max_seq_len=setting("heads.train.max_seq_len"),
+        batch_size=setting("heads.measure.batch_size"),
+        device=setting("device"),
     shell:
         "python -m lmlab --gpus {resources.gpu} heads gradfisher"
         " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
@@ -157,12 +137,7 @@ rule heads_update:
     input:
         ckpt_init=heads_file("ckpt_init"),
         ckpt_final=heads_file("ckpt_final"),
-        code=code(
-            "heads/update_size.py",
-            "models/architecture.py",
-            "heads/checkpoints.py",
-            "heads/cli.py",
-        ),
+        code=code("heads", "update"),
     output:
         sizes=heads_file("update.jsonl"),
     log:
@@ -179,10 +154,6 @@ rule heads_update:
         " --ckpt-final {input.ckpt_final:q} --output {output.sizes:q} 2> {log}"
 
 
-# Stages 6-7 per (task, seed): aggregation, statistics and case sets, the pruning curve of θ1,
-# figures (redrawn without any model: see heads_figures_of in common.smk); then across seeds.
-
-
 rule heads_aggregate:
     """heads.csv (one row per head), stats.json (Spearman raw and within layers, top-K overlaps
     with hypergeometric p-values), cases.json (important-but-static, plastic-but-unimportant).
@@ -192,9 +163,7 @@ rule heads_aggregate:
         importance_post=heads_file("importance_post.jsonl"),
         gradfisher=heads_file("gradfisher_pre.jsonl"),
         sizes=heads_file("update.jsonl"),
-        code=code(
-            "heads/aggregate.py", "heads/stats.py", "heads/cases.py", "heads/cli.py"
-        ),
+        code=code("heads", "aggregate"),
     output:
         heads_csv=heads_file("heads.csv"),
         stats=heads_file("stats.json"),
@@ -207,13 +176,16 @@ rule heads_aggregate:
     resources:
         gpu=0,
     params:
-        analysis=heads_analysis("top_k", "cases", "layer_normalise"),
-        model=heads_model_label(),
+        top_k=setting("heads.analysis.top_k"),
+        cases=section("heads.analysis.cases"),
+        layer_normalise=section("heads.analysis.layer_normalise"),
+        model=setting("model"),
     shell:
         "python -m lmlab heads aggregate --importance-pre {input.importance_pre:q}"
         " --importance-post {input.importance_post:q} --gradfisher {input.gradfisher:q}"
         " --update {input.sizes:q} --heads-csv {output.heads_csv:q} --stats {output.stats:q}"
-        " --cases {output.cases:q} --analysis {params.analysis:q} --task {wildcards.task}"
+        " --cases {output.cases:q} --top-k {params.top_k} --case-fractions {params.cases:q}"
+        " --layer-normalise {params.layer_normalise} --task {wildcards.task}"
         " --seed {wildcards.seed} --model {params.model:q} 2> {log}"
 
 
@@ -225,16 +197,7 @@ rule heads_pruning:
         heads_csv=heads_file("heads.csv"),
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code(
-            "heads/pruning.py",
-            "heads/evaluate.py",
-            "heads/gates.py",
-            "models/architecture.py",
-            "heads/examples.py",
-            "heads/checkpoints.py",
-            "heads/aggregate.py",
-            "heads/cli.py",
-        ),
+        code=code("heads", "prune"),
     output:
         pruning=heads_file("pruning.jsonl"),
     log:
@@ -248,17 +211,19 @@ rule heads_pruning:
         gpu=1,
     params:
         source=data_location("glue"),
-        split=config["heads"]["eval_split"],
-        max_seq_len=config["heads"]["train"]["max_seq_len"],
-        batch_size=config["heads"]["measure"]["batch_size"],
-        analysis=heads_analysis("pruning", "layer_normalise"),
-        device=config["device"],
+        split=setting("heads.eval_split"),
+        max_seq_len=setting("heads.train.max_seq_len"),
+        batch_size=setting("heads.measure.batch_size"),
+        pruning=section("heads.analysis.pruning"),
+        layer_normalise=section("heads.analysis.layer_normalise"),
+        device=setting("device"),
     shell:
         "python -m lmlab --gpus {resources.gpu} heads prune"
         " --checkpoint {input.checkpoint:q} --task {wildcards.task} --split {params.split}"
         " --source {params.source:q} --subset {input.subset:q} --heads-csv {input.heads_csv:q}"
         " --output {output.pruning:q} --max-seq-len {params.max_seq_len}"
-        " --batch-size {params.batch_size} --analysis {params.analysis:q}"
+        " --batch-size {params.batch_size} --pruning {params.pruning:q}"
+        " --layer-normalise {params.layer_normalise}"
         " --device {params.device} 2> {log}"
 
 
@@ -269,9 +234,7 @@ rule heads_figures:
         stats=heads_file("stats.json"),
         cases=heads_file("cases.json"),
         pruning=heads_file("pruning.jsonl"),
-        code=code(
-            "heads/plots.py", "heads/cases.py", "heads/aggregate.py", "heads/cli.py"
-        ),
+        code=code("heads", "figures"),
     output:
         i_vs_u=report(
             heads_file(HEADS_FIGURES["i_vs_u"]),
@@ -316,13 +279,7 @@ rule heads_summary:
     rankings are between seeds (stability.json), and fig_summary.png."""
     input:
         unpack(heads_summary_inputs),
-        code=code(
-            "heads/summary.py",
-            "heads/plots.py",
-            "heads/stats.py",
-            "heads/aggregate.py",
-            "heads/cli.py",
-        ),
+        code=code("heads", "summary"),
     output:
         summary=heads_summary_file(HEADS_SUMMARY["summary"]),
         stability=heads_summary_file(HEADS_SUMMARY["stability"]),
@@ -340,10 +297,12 @@ rule heads_summary:
     resources:
         gpu=0,
     params:
-        seeds=heads_seeds(),
-        analysis=heads_analysis("top_k", "layer_normalise"),
+        seeds=shell_words(setting("seeds")),
+        top_k=setting("heads.analysis.top_k"),
+        layer_normalise=section("heads.analysis.layer_normalise"),
     shell:
         "python -m lmlab heads summary --seeds {params.seeds} --heads-csv {input.heads_csv:q}"
         " --stats {input.stats:q} --cases {input.cases:q} --pruning {input.pruning:q}"
-        " --analysis {params.analysis:q} --summary-csv {output.summary:q}"
+        " --top-k {params.top_k} --layer-normalise {params.layer_normalise}"
+        " --summary-csv {output.summary:q}"
         " --stability {output.stability:q} --figure {output.figure:q} 2> {log}"

@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from lmlab.graph.conceptnet import load_graph
+from lmlab.paths import CpnetFiles
 
 MAX_RELATIONS = 31  # one direction's relation bits, below the sign bit of an int64 half
 
@@ -102,9 +103,9 @@ class ConceptAdjacency:
         return cls(list(concepts), list(relation_names), undirected, oriented, degree)
 
 
-def read_cpnet(cpnet_dir: str | os.PathLike) -> ConceptAdjacency:
-    """The sparse views of the extraction stage's output directory (`conceptnet.load_graph`)."""
-    graph = load_graph(cpnet_dir)
+def read_cpnet(location: CpnetFiles | str | os.PathLike) -> ConceptAdjacency:
+    """The sparse views of the extraction stage's files (`conceptnet.load_graph`)."""
+    graph = load_graph(location)
     return ConceptAdjacency.from_triples(
         graph.concepts, graph.relations, graph.head, graph.rel, graph.tail
     )

@@ -5,6 +5,18 @@ from __future__ import annotations
 import argparse
 
 from lmlab.config import SubgraphConfig, section_parser
+from lmlab.paths import CpnetFiles
+
+
+def _cpnet_arguments(parser: argparse.ArgumentParser) -> None:
+    """The files of the ConceptNet extraction (`lmlab.paths.CpnetFiles`)."""
+    parser.add_argument("--concepts", required=True, help="concepts.txt")
+    parser.add_argument("--relations", required=True, help="relations.txt")
+    parser.add_argument("--graph", required=True, help="graph.npz")
+
+
+def _cpnet(args: argparse.Namespace) -> CpnetFiles:
+    return CpnetFiles(args.concepts, args.relations, args.graph)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -15,13 +27,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         "conceptnet", help="extract the pruned English ConceptNet graph and its vocabularies"
     )
     cpnet.add_argument("assertions", help="ConceptNet 5 assertions CSV (5 columns)")
-    cpnet.add_argument("--out-dir", required=True, help="directory for concepts.txt, graph.npz...")
+    _cpnet_arguments(cpnet)
+    cpnet.add_argument("--stats", required=True, help="extract_stats.json to write")
     cpnet.add_argument(
         "--blacklist", nargs="*", required=True, help="concepts whose edges are dropped"
     )
     cpnet.add_argument("--workers", type=int, default=1, help="processes (one per byte range)")
     cpnet.add_argument("--merge", help="merge_relation.txt (default: the packaged KagNet file)")
-    cpnet.add_argument("--relations", help="relation.txt (default: the packaged KagNet file)")
+    cpnet.add_argument("--relation-list", help="relation.txt (default: the packaged KagNet file)")
     cpnet.set_defaults(func=_conceptnet)
 
     statements = stages.add_parser("statements", help="CSQA/OBQA jsonl -> QA-GNN statement jsonl")
@@ -49,7 +62,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     subgraph = stages.add_parser(
         "subgraph", help="2-hop subgraph of every statement, ranked and cut (.subgraph.npz)"
     )
-    subgraph.add_argument("--cpnet-dir", required=True, help="ConceptNet extraction directory")
+    _cpnet_arguments(subgraph)
     subgraph.add_argument("--grounded", required=True, help="<split>.grounded.jsonl")
     subgraph.add_argument("--statements", required=True, help="<split>.statement.jsonl")
     subgraph.add_argument("--output", required=True, help="<split>.subgraph.npz to write")
@@ -68,7 +81,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     metapath.set_defaults(func=_metapath)
 
     stats = stages.add_parser("stats", help="print a JSON summary of one dataset's graphs")
-    stats.add_argument("result_dir", help="results/graph/<dataset>")
+    stats.add_argument("--splits", nargs="+", required=True, help="split names, e.g. train dev")
+    for kind in ("grounded", "subgraph", "metapath"):
+        stats.add_argument(f"--{kind}", nargs="+", required=True, help="one per split, in order")
     stats.add_argument("--output", help="also write the JSON summary to this file (atomically)")
     stats.set_defaults(func=_stats)
 
@@ -93,11 +108,12 @@ def _conceptnet(args: argparse.Namespace) -> int:
 
     extract(
         args.assertions,
-        args.out_dir,
+        _cpnet(args),
+        args.stats,
         blacklist=args.blacklist,
         workers=args.workers,
         merge_path=args.merge,
-        relations_path=args.relations,
+        relations_path=args.relation_list,
     )
     return 0
 
@@ -131,7 +147,7 @@ def _subgraph(args: argparse.Namespace) -> int:
     from lmlab.graph.subgraph import write_subgraphs
 
     write_subgraphs(
-        args.cpnet_dir,
+        _cpnet(args),
         args.grounded,
         args.statements,
         args.output,
@@ -153,7 +169,14 @@ def _stats(args: argparse.Namespace) -> int:
     from lmlab.cli import print_json
     from lmlab.graph.stats import graph_stats
 
-    print_json(graph_stats(args.result_dir), args.output)
+    lists = (args.grounded, args.subgraph, args.metapath)
+    if any(len(files) != len(args.splits) for files in lists):
+        raise ValueError(f"graph stats: give one file of each kind per split {args.splits}")
+    splits = {
+        split: {"grounded": grounded, "subgraph": subgraph, "metapath": metapath}
+        for split, grounded, subgraph, metapath in zip(args.splits, *lists, strict=True)
+    }
+    print_json(graph_stats(splits), args.output)
     return 0
 
 

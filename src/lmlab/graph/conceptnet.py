@@ -54,6 +54,7 @@ from lmlab.data.conceptnet import (
     term_of,
 )
 from lmlab.data.rows import Skipped
+from lmlab.paths import CpnetFiles
 from lmlab.runtime.atomic import atomic_path, write_json, write_text
 from lmlab.runtime.logs import progress
 
@@ -63,10 +64,6 @@ BLACKLIST = ("uk", "us", "take", "make", "object", "person", "people")
 """Concepts whose edges the pruned graph drops (QA-GNN `construct_graph`)."""
 PRUNED_RELATIONS = ("hascontext",)
 """Merged relations whose edges the pruned graph drops."""
-CONCEPTS_FILE = "concepts.txt"
-RELATIONS_FILE = "relations.txt"
-GRAPH_FILE = "graph.npz"
-STATS_FILE = "extract_stats.json"
 
 _RANGE_MIN_BYTES = 32 << 20  # a byte range smaller than this is not worth a worker
 _PIPE_CHUNK = 1 << 20
@@ -112,16 +109,22 @@ class ConceptGraph:
         return len(self.head)
 
 
-def load_graph(directory: str | os.PathLike) -> ConceptGraph:
-    """Read the output directory of `extract` (`concepts.txt`, `relations.txt`, `graph.npz`).
+def cpnet_files(location: CpnetFiles | str | os.PathLike) -> CpnetFiles:
+    """Named files as given, or those of an extraction directory (`lmlab.paths.CpnetFiles`)."""
+    return location if isinstance(location, CpnetFiles) else CpnetFiles.under(location)
+
+
+def load_graph(location: CpnetFiles | str | os.PathLike) -> ConceptGraph:
+    """Read what `extract` wrote (`concepts`, `relations`, `graph` of `CpnetFiles`, or the
+    files of an extraction directory).
 
     Raises `FileNotFoundError` for a missing file and `ValueError` naming the file when the
     arrays disagree with each other or with the vocabularies.
     """
-    directory = Path(directory)
-    concepts = _read_lines(directory / CONCEPTS_FILE)
-    relations = _read_lines(directory / RELATIONS_FILE)
-    path = directory / GRAPH_FILE
+    files = cpnet_files(location)
+    concepts = _read_lines(Path(files.concepts))
+    relations = _read_lines(Path(files.relations))
+    path = Path(files.graph)
     with np.load(path, allow_pickle=False) as npz:
         missing = {"head", "rel", "tail", "weight", "num_concepts"} - set(npz.files)
         if missing:
@@ -135,8 +138,7 @@ def load_graph(directory: str | os.PathLike) -> ConceptGraph:
         raise ValueError(f"{path}: head, rel, tail and weight differ in length")
     if num_concepts != len(concepts):
         raise ValueError(
-            f"{path}: num_concepts {num_concepts} but {directory / CONCEPTS_FILE} has "
-            f"{len(concepts)} lines"
+            f"{path}: num_concepts {num_concepts} but {files.concepts} has {len(concepts)} lines"
         )
     for name, ids, bound in (("head", head, num_concepts), ("tail", tail, num_concepts),
                              ("rel", rel, len(relations))):  # fmt: skip
@@ -169,14 +171,17 @@ class _RangeResult:
 
 def extract(
     assertions: str | os.PathLike,
-    out_dir: str | os.PathLike,
+    out: CpnetFiles | str | os.PathLike,
+    stats_path: str | os.PathLike | None = None,
     blacklist: Iterable[str] = BLACKLIST,
     workers: int = 1,
     merge_path: str | os.PathLike | None = None,
     relations_path: str | os.PathLike | None = None,
     min_range_bytes: int = _RANGE_MIN_BYTES,
 ) -> dict:
-    """Extract the English graph of a ConceptNet assertions CSV into `out_dir`; return the stats.
+    """Extract the English graph of a ConceptNet assertions CSV into the files `out` (or an
+    extraction directory, where the stats go to `extract_stats.json` unless `stats_path` says
+    otherwise); return the stats.
 
     `workers` processes each stream one byte range of at least `min_range_bytes` (so a small
     file is read by one process); the outputs are identical for any number of workers.
@@ -209,7 +214,10 @@ def extract(
         concepts=len(concepts),
         byte_ranges=len(parts),
     )
-    _write(out_dir, concepts, relations, head, rel, tail, weight, stats)
+    if stats_path is None:
+        stats_path = Path(cpnet_files(out).graph).with_name("extract_stats.json")
+    _write(cpnet_files(out), concepts, relations, head, rel, tail, weight)
+    write_json(stats_path, stats)
     log.info(
         "%s: %d rows, %d English edges extracted, %d kept after pruning, %d concepts",
         assertions, stats["rows_read"], stats["extracted_edges"], len(head), len(concepts),
@@ -421,19 +429,17 @@ def _stats(
 
 
 def _write(
-    out_dir: str | os.PathLike,
+    out: CpnetFiles,
     concepts: list[str],
     relations: list[str],
     head: np.ndarray,
     rel: np.ndarray,
     tail: np.ndarray,
     weight: np.ndarray,
-    stats: dict,
 ) -> None:
-    out = Path(out_dir)
-    write_text(out / CONCEPTS_FILE, "".join(f"{c}\n" for c in concepts))
-    write_text(out / RELATIONS_FILE, "".join(f"{r}\n" for r in relations))
-    with atomic_path(out / GRAPH_FILE) as tmp, tmp.open("wb") as fh:
+    write_text(out.concepts, "".join(f"{c}\n" for c in concepts))
+    write_text(out.relations, "".join(f"{r}\n" for r in relations))
+    with atomic_path(out.graph) as tmp, tmp.open("wb") as fh:
         np.savez(
             fh,
             head=head.astype(np.int32),
@@ -442,4 +448,3 @@ def _write(
             weight=weight.astype(np.float32),
             num_concepts=np.int64(len(concepts)),
         )
-    write_json(out / STATS_FILE, stats)

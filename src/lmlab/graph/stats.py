@@ -6,40 +6,30 @@ context edges and inverses), the share of statements — and of questions, count
 when none of its statements has one — without any question-answer meta-path, and grounding
 coverage: the share of statements with at least one question concept and one answer concept.
 
-Layout of `RESULT_DIR` (results/graph/<dataset>/): grounded/<split>.grounded.jsonl,
-subgraph/<split>.subgraph.npz, metapath/<split>.metapath.npz.
+Input per split: its `<split>.grounded.jsonl`, `<split>.subgraph.npz` and `<split>.metapath.npz`
+(named on the command line; `lmlab.paths` says where the pipeline keeps them).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 
 from lmlab.graph.metapath import MetaPaths
 from lmlab.graph.subgraph_store import Subgraphs
 
-SPLITS = ("train", "dev", "test")
+SplitFiles = dict[str, str | os.PathLike]
+"""One split's files: `grounded`, `subgraph`, `metapath`."""
 
 
-def split_files(result_dir: str | os.PathLike, split: str) -> dict[str, Path]:
-    """The grounded, subgraph and meta-path files of one split under `result_dir`."""
-    root = Path(result_dir)
-    return {
-        "grounded": root / "grounded" / f"{split}.grounded.jsonl",
-        "subgraph": root / "subgraph" / f"{split}.subgraph.npz",
-        "metapath": root / "metapath" / f"{split}.metapath.npz",
-    }
-
-
-def graph_stats(result_dir: str | os.PathLike) -> dict:
-    """The summary of every split found under `result_dir` (module docstring)."""
-    found = [s for s in SPLITS if split_files(result_dir, s)["subgraph"].is_file()]
-    if not found:
-        raise FileNotFoundError(f"{result_dir}: no subgraph/<split>.subgraph.npz for {SPLITS}")
-    columns = {split: _columns(split_files(result_dir, split)) for split in found}
+def graph_stats(splits: dict[str, SplitFiles]) -> dict:
+    """The summary of the given splits, by split name, and over all of them (module
+    docstring)."""
+    if not splits:
+        raise ValueError("graph stats: no split given")
+    columns = {split: _columns(files) for split, files in splits.items()}
     summary = {split: _summary(**cols) for split, cols in columns.items()}
     everything = {
         key: np.concatenate([cols[key] for cols in columns.values()])
@@ -49,7 +39,7 @@ def graph_stats(result_dir: str | os.PathLike) -> dict:
     return {"all": _summary(**everything, no_path_questions=no_path_q), "splits": summary}
 
 
-def _columns(files: dict[str, Path]) -> dict[str, np.ndarray]:
+def _columns(files: SplitFiles) -> dict[str, np.ndarray]:
     subgraphs = Subgraphs.load(files["subgraph"])
     paths = MetaPaths.load(files["metapath"])
     if len(paths) != len(subgraphs):

@@ -43,6 +43,7 @@ from lmlab.config import SubgraphConfig
 from lmlab.graph.adjacency import ConceptAdjacency
 from lmlab.graph.relevance import CooccurrenceRanker, LMRanker, Scores
 from lmlab.graph.subgraph_store import Subgraphs, offsets_of
+from lmlab.paths import CpnetFiles
 from lmlab.runtime.logs import progress
 
 log = logging.getLogger(__name__)
@@ -313,7 +314,7 @@ def extract_subgraphs(
 
 
 def write_subgraphs(
-    cpnet_dir: str | os.PathLike,
+    cpnet: CpnetFiles | str | os.PathLike,
     grounded_path: str | os.PathLike,
     statement_path: str | os.PathLike,
     output_npz: str | os.PathLike,
@@ -323,14 +324,14 @@ def write_subgraphs(
 ) -> Subgraphs:
     """Stage function: read the graph and a split's grounding, write `.subgraph.npz`.
 
-    `params` is the config section `graph.subgraph`. QA-GNN's `*.graph.adj.pk` is written from
-    the npz by its own stage
+    `cpnet` names the ConceptNet extraction's files; `params` is the config section
+    `graph.subgraph`. QA-GNN's `*.graph.adj.pk` is written from the npz by its own stage
     (`lmlab graph export-adj`): building the pickle is serial Python, 3x the extraction's time.
     """
     from lmlab.graph.adjacency import read_cpnet
     from lmlab.graph.relevance import make_ranker
 
-    adj = read_cpnet(cpnet_dir)
+    adj = read_cpnet(cpnet)
     concept2id = {c: i for i, c in enumerate(adj.concepts)}
     grounded = read_grounded(grounded_path, statement_path, concept2id)
     ranker = make_ranker(params, device)

@@ -4,7 +4,7 @@ and Fisher, per-head update size, and (in the analysis modules) aggregation and 
 Stages (one module each, called by `lmlab heads <stage>` and the rules in workflow/rules/heads.smk):
 `finetune` (θ0, θ1, run_config.json), `subset` (eval_subset.json), `importance`
 (importance_{pre,post}.jsonl, via `layer_cache`), `gradfisher` (gradfisher_pre.jsonl),
-`update_size` (update.jsonl). File names: `lmlab.heads.paths`.
+`update_size` (update.jsonl). File names: `lmlab.paths`.
 
 Public API for other modules, notebooks and tests:
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lmlab.config import CaseThresholds
 from lmlab.heads.cases import select_cases
 from lmlab.heads.stats import seed_statistics
 from lmlab.runtime.atomic import atomic_path, write_json
@@ -138,27 +139,28 @@ def aggregate_seed(
     heads_csv: str | os.PathLike,
     stats_json: str | os.PathLike,
     cases_json: str | os.PathLike,
-    params: dict,
+    top_k: int,
+    cases: CaseThresholds,
+    layer_normalise: bool,
     meta: dict,
 ) -> dict:
     """Write heads.csv, stats.json and cases.json of one seed; return the statistics.
 
-    `params` is the config section `heads.analysis` (top_k, cases.top, cases.bottom,
-    layer_normalise); `meta` (task, seed, model) is copied into stats.json for titles and the
-    across-seed summary.
+    `top_k`, `cases` and `layer_normalise` are the `heads.analysis` keys of the same names;
+    `meta` (task, seed, model) is copied into stats.json for titles and the across-seed summary.
     """
     table = build_head_table(paths)
-    view = analysis_view(table, params["layer_normalise"])
-    meta = {**meta, "normalisation": "layer_l2" if params["layer_normalise"] else "none"}
+    view = analysis_view(table, layer_normalise)
+    meta = {**meta, "normalisation": "layer_l2" if layer_normalise else "none"}
     statistics = {
         **meta,
         **baseline_losses(paths),
-        **seed_statistics(view, params["top_k"]),
+        **seed_statistics(view, top_k),
         "uncertainty": "none reported: see lmlab.heads.stats (spread over seeds in the summary)",
     }
-    cases = {**meta, **select_cases(view, params["cases"]["top"], params["cases"]["bottom"])}
+    case_sets = {**meta, **select_cases(view, cases.top, cases.bottom)}
     with atomic_path(heads_csv) as tmp:
         table.to_csv(tmp, index=False, float_format="%.8g")
     write_json(stats_json, json_safe(statistics))
-    write_json(cases_json, json_safe(cases))
+    write_json(cases_json, json_safe(case_sets))
     return statistics

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from lmlab.config import HeadsTrain, section_parser
+from lmlab.config import CaseThresholds, HeadsTrain, Pruning, section_parser
 
 
 def _measure_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +139,22 @@ def _update(args: argparse.Namespace) -> int:
     return 0
 
 
+def _layer_normalise_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--layer-normalise",
+        type=json.loads,
+        choices=[True, False],
+        required=True,
+        help="config `heads.analysis.layer_normalise` (true or false)",
+    )
+
+
+def _top_k_arguments(parser: argparse.ArgumentParser) -> None:
+    """`heads.analysis.top_k` and `layer_normalise`, read by every statistic."""
+    parser.add_argument("--top-k", type=int, required=True, help="`heads.analysis.top_k`")
+    _layer_normalise_argument(parser)
+
+
 def _register_analysis(stages) -> None:
     """The analysis sub-commands: aggregate, prune, figures, summary."""
     aggregate = stages.add_parser("aggregate", help="heads.csv, stats.json, cases.json of a seed")
@@ -147,16 +163,25 @@ def _register_analysis(stages) -> None:
     aggregate.add_argument("--heads-csv", required=True)
     aggregate.add_argument("--stats", required=True)
     aggregate.add_argument("--cases", required=True)
-    aggregate.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    _top_k_arguments(aggregate)
+    aggregate.add_argument(
+        "--case-fractions",
+        type=section_parser(CaseThresholds),
+        required=True,
+        help="config `heads.analysis.cases`",
+    )
     aggregate.add_argument("--task", required=True)
     aggregate.add_argument("--seed", type=int, required=True)
-    aggregate.add_argument("--model", required=True, help="model name shown in figure titles")
+    aggregate.add_argument("--model", required=True, help="config `model` (named in titles)")
     aggregate.set_defaults(func=_aggregate)
 
     prune = stages.add_parser("prune", help="pruning curve of θ1 on the eval subset")
     _measure_arguments(prune)
     prune.add_argument("--heads-csv", required=True, help="heads.csv (the importance order)")
-    prune.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    prune.add_argument(
+        "--pruning", type=section_parser(Pruning), required=True, help="`heads.analysis.pruning`"
+    )
+    _layer_normalise_argument(prune)
     prune.set_defaults(func=_prune)
 
     figures = stages.add_parser("figures", help="draw every figure of one seed")
@@ -170,7 +195,7 @@ def _register_analysis(stages) -> None:
     summary.add_argument("--seeds", type=int, nargs="+", required=True)
     for name in ("heads-csv", "stats", "cases", "pruning"):
         summary.add_argument(f"--{name}", nargs="+", required=True, help="one per seed, in order")
-    summary.add_argument("--analysis", required=True, help="JSON: config `heads.analysis`")
+    _top_k_arguments(summary)
     summary.add_argument("--summary-csv", required=True)
     summary.add_argument("--stability", required=True)
     summary.add_argument("--figure", required=True)
@@ -179,6 +204,7 @@ def _register_analysis(stages) -> None:
 
 def _aggregate(args: argparse.Namespace) -> int:
     from lmlab.heads.aggregate import aggregate_seed
+    from lmlab.models.resolve import display_name
 
     paths = {
         "importance_pre": args.importance_pre,
@@ -186,8 +212,17 @@ def _aggregate(args: argparse.Namespace) -> int:
         "gradfisher_pre": args.gradfisher,
         "update": args.update,
     }
-    meta = {"task": args.task, "seed": args.seed, "model": args.model}
-    aggregate_seed(paths, args.heads_csv, args.stats, args.cases, json.loads(args.analysis), meta)
+    meta = {"task": args.task, "seed": args.seed, "model": display_name(args.model)}
+    aggregate_seed(
+        paths,
+        args.heads_csv,
+        args.stats,
+        args.cases,
+        args.top_k,
+        args.case_fractions,
+        args.layer_normalise,
+        meta,
+    )
     return 0
 
 
@@ -204,7 +239,8 @@ def _prune(args: argparse.Namespace) -> int:
         args.heads_csv,
         out,
         args.max_seq_len,
-        json.loads(args.analysis),
+        args.pruning,
+        args.layer_normalise,
         args.batch_size,
         args.device,
     )
@@ -235,6 +271,7 @@ def _summary(args: argparse.Namespace) -> int:
         args.cases,
         args.pruning,
         outputs,
-        json.loads(args.analysis),
+        args.top_k,
+        args.layer_normalise,
     )
     return 0

@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from lmlab.heads.aggregate import analysis_view, read_head_table
 from lmlab.heads.cases import CASES, case_membership
 from lmlab.heads.stats import pair_name
-from lmlab.runtime.atomic import atomic_path
+from lmlab.runtime.figures import save_figure
 
 LABELS = {
     "I_pre": "I_pre: loss increase when the head is gated off, θ0 (nats)",
@@ -325,12 +325,6 @@ def _spread(ax, x: np.ndarray, values: np.ndarray, colour: str, label: str) -> N
     mean = np.nanmean(values, axis=0)
     err = np.vstack([mean - np.nanmin(values, axis=0), np.nanmax(values, axis=0) - mean])
     ax.errorbar(x, mean, yerr=err, fmt="D", color=colour, capsize=4, label=label)
-
-
-def save_figure(fig: Figure, path: str | os.PathLike) -> None:
-    """Write `fig` atomically; the format follows the file suffix (png, pdf, svg)."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=os.path.splitext(path)[1].lstrip(".") or "png", dpi=130)
 
 
 def write_seed_figures(

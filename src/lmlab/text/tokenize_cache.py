@@ -18,7 +18,10 @@ to `max_seq_len`, padded to `max_seq_len`. The statement sentences themselves ar
 there (grounding uses them). Tensors, all int64: `input_ids`, `attention_mask`,
 `token_type_ids` (when the tokenizer returns them) of shape [questions, choices, max_seq_len],
 and `labels` [questions] = position of `answerKey` among the choices, -1 when unlabeled.
-The safetensors metadata holds the key, its parts and the question ids (JSON).
+The safetensors metadata holds one entry, `lmlab`: a JSON object (sorted keys) with the key, its
+parts and the question ids. One entry, because safetensors writes its metadata map in no fixed
+order: with several entries the same tensors gave different bytes from run to run (and different
+DVC hashes); no machine-specific path is stored either.
 """
 
 from __future__ import annotations
@@ -36,13 +39,14 @@ import numpy as np
 
 from lmlab.data.csqa import Question, read_qa_jsonl
 from lmlab.models.resolve import resolve_model
-from lmlab.runtime.atomic import atomic_path
+from lmlab.runtime.atomic import atomic_path, plain_mode
 from lmlab.runtime.logs import progress
 
 log = logging.getLogger(__name__)
 
-ENCODING_VERSION = 1
-"""Bump when `encode` changes what it writes: every cached entry then gets a new key."""
+ENCODING_VERSION = 2
+"""Bump when `encode` changes what it writes: every cached entry then gets a new key.
+2: metadata as one sorted JSON entry, no tokenizer directory (byte-reproducible files)."""
 TOKENIZER_FILES = (
     "tokenizer.json",
     "tokenizer_config.json",
@@ -197,12 +201,12 @@ def _write_entry(
         "encoding_version": str(ENCODING_VERSION),
         "max_seq_len": str(max_seq_len),
         "tokenizer": json.dumps(identity, sort_keys=True),
-        "tokenizer_dir": str(directory),
         "statements": str(statements),
         "qids": json.dumps([q.id for q in questions]),
     }
     with atomic_path(entry) as tmp:
-        save_file(tensors, str(tmp), metadata=meta)
+        save_file(tensors, str(tmp), metadata={"lmlab": json.dumps(meta, sort_keys=True)})
+        plain_mode(tmp)  # the safetensors writer leaves an owner-only file
     log.info("%s: %d questions tokenized into %s", statements, len(questions), entry)
 
 
@@ -226,4 +230,5 @@ def load_tokens(path: str | os.PathLike, framework: str = "pt") -> tuple[dict, d
     from safetensors import safe_open
 
     with safe_open(str(path), framework=framework) as fh:
-        return {name: fh.get_tensor(name) for name in fh.keys()}, fh.metadata()  # noqa: SIM118
+        tensors = {name: fh.get_tensor(name) for name in fh.keys()}  # noqa: SIM118
+        return tensors, json.loads(fh.metadata()["lmlab"])

@@ -171,7 +171,9 @@ class _Run:
             self.scaler.scale(loss.float() / len(indices)).backward()
             total += float(loss.detach())
         self.scaler.unscale_(self.optimizer)
-        trainable = [p for g in self.groups for p in g.params if p.requires_grad]
+        # In the model's parameter order: the norm is a float sum, and its order is part of the
+        # result (bit-equal to a plain `clip_grad_norm_(model.parameters())`).
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
         torch.nn.utils.clip_grad_norm_(trainable, self.settings.max_grad_norm)
         self.scaler.step(self.optimizer)
         self.scaler.update()

@@ -1,0 +1,151 @@
+"""Every result file name of the pipeline, in one place: the Snakemake rules (through
+`workflow/rules/common.smk`) and the code that reads or writes the files both take them from here.
+
+Functions return paths relative to the working directory (the Snakemake root) under `RESULTS`;
+arguments left at their default are Snakemake wildcards (`"{seed}"`), so the same function names
+a rule's output pattern and one concrete file. Stage code receives named paths on its command
+line and never rebuilds a path from a directory; directory products (a checkpoint, the synthetic
+corpus) are named once and their inner layout documented by the module that writes them.
+
+Pure Python with no third-party imports: the Snakefile imports it while parsing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+RESULTS = "results"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+
+# --- data ---------------------------------------------------------------------------------
+SYNTHETIC = f"{RESULTS}/data/synthetic"
+GLUE_SPLITS = ("train", "dev", "test")
+MNLI_SPLITS = ("train", "dev_matched", "dev_mismatched", "test_matched", "test_mismatched")
+CSQA_FILES = ("train_rand_split", "dev_rand_split", "test_rand_split_no_answers")
+INHOUSE_QIDS = "inhouse_split_qids.txt"
+
+
+def glue_splits(task: str) -> tuple[str, ...]:
+    """The files of a GLUE task as distributed in `glue_data/<TASK>/` (without `.tsv`)."""
+    return MNLI_SPLITS if task == "MNLI" else GLUE_SPLITS
+
+
+def inspect_file(dataset: str = "{dataset}") -> str:
+    """The validation summary of one dataset file (`lmlab data inspect`)."""
+    return f"{RESULTS}/data/inspect/{dataset}.json"
+
+
+# --- graph (QAT data path) -----------------------------------------------------------------
+GRAPH = f"{RESULTS}/graph"
+CPNET = f"{GRAPH}/cpnet"
+QA_SPLITS = ("train", "dev", "test")
+
+
+class CpnetFiles(NamedTuple):
+    """The pruned English ConceptNet written by `lmlab graph conceptnet` (beside its
+    `extract_stats.json`, `cpnet_stats_file`)."""
+
+    concepts: str
+    relations: str
+    graph: str
+
+    @classmethod
+    def under(cls, directory: str | Path) -> CpnetFiles:
+        """The files of an extraction directory."""
+        root = Path(directory)
+        return cls(
+            concepts=str(root / "concepts.txt"),
+            relations=str(root / "relations.txt"),
+            graph=str(root / "graph.npz"),
+        )
+
+
+def cpnet_files() -> CpnetFiles:
+    """The pipeline's ConceptNet extraction."""
+    return CpnetFiles.under(CPNET)
+
+
+CPNET_STATS = f"{CPNET}/extract_stats.json"
+
+
+PATTERNS = f"{CPNET}/patterns.json"
+
+
+def statement_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    return f"{GRAPH}/{dataset}/statement/{split}.statement.jsonl"
+
+
+def grounded_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    return f"{GRAPH}/{dataset}/grounded/{split}.grounded.jsonl"
+
+
+def subgraph_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    """Compact subgraphs of one split (lmlab.graph.subgraph_store)."""
+    return f"{GRAPH}/{dataset}/subgraph/{split}.subgraph.npz"
+
+
+def qagnn_adj_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    """The same subgraphs in QA-GNN's adj pickle format, beside the npz."""
+    return f"{GRAPH}/{dataset}/subgraph/{split}.graph.adj.pk"
+
+
+def metapath_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    return f"{GRAPH}/{dataset}/metapath/{split}.metapath.npz"
+
+
+def graph_stats_file(dataset: str = "{dataset}") -> str:
+    return f"{GRAPH}/{dataset}/stats.json"
+
+
+# --- text ------------------------------------------------------------------------------------
+TOKEN_CACHE = f"{RESULTS}/cache/tokens"
+
+
+def tokens_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    """LM inputs of one split: a hard link into the token cache (lmlab.text.tokenize_cache)."""
+    return f"{RESULTS}/text/{dataset}/{split}.tokens.safetensors"
+
+
+# --- head study --------------------------------------------------------------------------------
+HEADS = f"{RESULTS}/heads"
+HEADS_MEASUREMENTS = (
+    "run_config.json",  # hyper-parameters, seeds, precision, versions, metrics per epoch
+    "importance_pre.jsonl",  # I at θ0
+    "importance_post.jsonl",  # I at θ1
+    "gradfisher_pre.jsonl",  # G, F, Ppred at θ0
+    "update.jsonl",  # U, Urel, Uq, Uk, Uv, Uo (+ orthogonal parts) from θ1 - θ0
+)
+HEADS_FIGURES = {  # rule heads_figures, by output name
+    "i_vs_u": "fig_I_vs_U.png",
+    "i_vs_g": "fig_I_vs_G.png",
+    "stats": "fig_stats.png",
+    "pruning": "fig_pruning.png",
+}
+HEADS_SUMMARY = {  # rule heads_summary, by output name
+    "summary": "summary.csv",
+    "stability": "stability.json",
+    "figure": "fig_summary.png",
+}
+
+
+def heads_file(name: str, task: str = "{task}", seed: str | int = "{seed}") -> str:
+    """A per-seed file of the head study, e.g. `ckpt_init` (θ0), `ckpt_final` (θ1), `heads.csv`."""
+    return f"{HEADS}/{task}/seed{seed}/{name}"
+
+
+def heads_subset_file(task: str = "{task}") -> str:
+    """The fixed eval subset of a task, shared by every seed."""
+    return f"{HEADS}/{task}/eval_subset.json"
+
+
+def heads_summary_file(name: str, task: str = "{task}") -> str:
+    """An across-seed file of the head study."""
+    return f"{HEADS}/{task}/summary/{name}"
+
+
+TRAIN_STATE = "train_state.pt"
+"""Per-run file name of the training loop's resumable checkpoint, kept beside a training rule's
+outputs until they exist. Not a declared output: Snakemake deletes the outputs of a killed job,
+and this file is what the rerun resumes from."""
