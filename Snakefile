@@ -13,10 +13,14 @@ include: "workflow/rules/helpers/data.smk"
 include: "workflow/rules/helpers/graph.smk"
 include: "workflow/rules/helpers/text.smk"
 include: "workflow/rules/helpers/heads.smk"
+include: "workflow/rules/helpers/qat.smk"
+include: "workflow/rules/helpers/unipelt.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/graph.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/heads.smk"
+include: "workflow/rules/qat.smk"
+include: "workflow/rules/unipelt.smk"
 
 
 rule all:
@@ -26,3 +30,5 @@ rule all:
         graph_targets(),
         text_targets(),
         heads_targets(),
+        qat_targets(),
+        unipelt_targets(),

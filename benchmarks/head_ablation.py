@@ -32,9 +32,9 @@ import torch
 import yaml
 
 from lmlab.data.glue import glue_task
-from lmlab.heads.checkpoints import initial_classifier
 from lmlab.heads.importance import cached_importance, naive_importance
 from lmlab.models.architecture import head_shape
+from lmlab.models.classifier import initial_classifier
 from lmlab.tasks.examples import Examples, load_examples
 
 ROOT = Path(__file__).resolve().parents[1]

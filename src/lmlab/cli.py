@@ -23,6 +23,8 @@ FAMILIES = {
     "graph": ("lmlab.graph.cli", "ConceptNet extraction, statements, grounding, subgraphs"),
     "text": ("lmlab.text.cli", "tokenize statement files once into a content-addressed cache"),
     "heads": ("lmlab.heads.cli", "head study: θ0/θ1, importance, gate gradients, update size"),
+    "qat": ("lmlab.qat.cli", "QAT and its LM-only baseline: matches, training, figures"),
+    "unipelt": ("lmlab.pelt.cli", "UniPELT and its baselines on GLUE: runs, gates, tables"),
 }
 
 

@@ -108,6 +108,51 @@ def tokens_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
     return f"{RESULTS}/text/{dataset}/{split}.tokens.safetensors"
 
 
+# --- QAT --------------------------------------------------------------------------------------
+QAT = f"{RESULTS}/qat"
+QAT_SUMMARY = ("summary.csv", "summary.json", "fig_compare.png")  # rule qat_summary
+
+
+def qat_matches_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
+    """LM token - graph node match lists of one split (lmlab.qat.matches)."""
+    return f"{QAT}/{dataset}/matches/{split}.matches.npz"
+
+
+def qat_file(
+    name: str, dataset: str = "{dataset}", variant: str = "{variant}", seed: str | int = "{seed}"
+) -> str:
+    """A file of one QAT run: `metrics.json`, `curve.csv`, `fig_curve.png`."""
+    return f"{QAT}/{dataset}/{variant}/seed{seed}/{name}"
+
+
+def qat_summary_file(name: str, dataset: str = "{dataset}") -> str:
+    """A file of the across-seed QAT comparison."""
+    return f"{QAT}/{dataset}/summary/{name}"
+
+
+# --- UniPELT ----------------------------------------------------------------------------------
+UNIPELT = f"{RESULTS}/unipelt"
+UNIPELT_SUMMARY = {  # rule unipelt_summary, by output name
+    "table1_csv": f"{UNIPELT}/summary/table1.csv",
+    "table1_md": f"{UNIPELT}/summary/table1.md",
+    "table4_csv": f"{UNIPELT}/summary/table4.csv",
+    "table4_md": f"{UNIPELT}/summary/table4.md",
+    "summary": f"{UNIPELT}/summary/summary.json",
+    "figure": f"{UNIPELT}/summary/fig_compare.png",
+}
+
+
+def unipelt_file(
+    name: str,
+    task: str = "{task}",
+    k: str | int = "{k}",
+    method: str = "{method}",
+    seed: str | int = "{seed}",
+) -> str:
+    """A file of one UniPELT run: `metrics.json`, `gates.csv`, `stored/`, `fig_gates.png`."""
+    return f"{UNIPELT}/{task}/k{k}/{method}/seed{seed}/{name}"
+
+
 # --- head study --------------------------------------------------------------------------------
 HEADS = f"{RESULTS}/heads"
 HEADS_MEASUREMENTS = (

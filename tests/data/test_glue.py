@@ -88,7 +88,7 @@ def test_task_specs_cover_the_nine_tasks() -> None:
     ]
     assert GLUE_TASKS["CoLA"].metrics == ("mcc",)
     assert GLUE_TASKS["MRPC"].metrics == ("f1", "accuracy")
-    assert GLUE_TASKS["STS-B"].metrics == ("pearson", "spearman")
+    assert GLUE_TASKS["STS-B"].metrics == ("spearman", "pearson")
     assert GLUE_TASKS["STS-B"].label_names == () and GLUE_TASKS["STS-B"].is_regression
     assert GLUE_TASKS["MNLI"].label_names == ("entailment", "neutral", "contradiction")
     assert GLUE_TASKS["WNLI"].label_names == ("not_entailment", "entailment")

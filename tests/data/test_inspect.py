@@ -152,7 +152,7 @@ def test_stsb_summary_has_a_score_histogram(write) -> None:
     summary = inspect_path(write("STS-B/dev.tsv", header + "\n".join(rows)))
     assert summary["label_counts"] == {"0-1": 2, "1-2": 0, "2-3": 1, "3-4": 1, "4-5": 2}
     assert summary["score"] == {"mean": 2.5833, "min": 0.0, "max": 5.0}
-    assert summary["metrics"] == ["pearson", "spearman"]
+    assert summary["metrics"] == ["spearman", "pearson"]
 
 
 def test_obqa_summary(write) -> None:

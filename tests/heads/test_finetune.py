@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from lmlab.config import HeadsTrain
-from lmlab.heads.checkpoints import initial_classifier, load_classifier
 from lmlab.heads.finetune import attention_parameters, finetune, parameter_groups
+from lmlab.models.classifier import initial_classifier, load_classifier
 
 from ..config_defaults import default_section
 from ..tiny_models import build_tiny

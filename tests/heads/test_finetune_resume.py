@@ -12,7 +12,7 @@ import textwrap
 import torch
 
 from lmlab.config import HeadsTrain, to_dict
-from lmlab.heads.checkpoints import load_classifier
+from lmlab.models.classifier import load_classifier
 
 from ..config_defaults import default_section
 

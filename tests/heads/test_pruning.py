@@ -6,7 +6,6 @@ import pytest
 
 from lmlab.cli import main
 from lmlab.config import Pruning, build
-from lmlab.heads.checkpoints import save_classifier
 from lmlab.heads.gates import head_gates, heads_off
 from lmlab.heads.pruning import (
     heads_gated,
@@ -15,6 +14,7 @@ from lmlab.heads.pruning import (
     random_order,
     run_pruning,
 )
+from lmlab.models.classifier import save_classifier
 from lmlab.tasks.evaluate import evaluate, predict
 from lmlab.tasks.examples import load_examples
 

@@ -1,6 +1,7 @@
 """The Snakemake workflow: dry runs and lint on the shipped configs, and a real smoke run."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ def test_dry_run_and_lint_pass(project_copy, configfile):
     dry = snakemake(project_copy, "-n", "--configfile", configfile)
     assert "inspect_data" in dry.stdout
     assert ("synth_data" in dry.stdout) == (configfile != "config/paper.yaml")
+    config = yaml.safe_load((project_copy / configfile).read_text())
+    seeds, qat, unipelt = len(config["seeds"]), config["qat"], config["unipelt"]
+    grid = len(unipelt["tasks"]) * len(unipelt["k"]) * len(unipelt["methods"])
+    runs = {"qat_train": len(qat["variants"]) * seeds, "unipelt_train": grid * seeds}
+    for rule, count in runs.items():  # every run of both families is a job of the DAG
+        assert re.search(rf"^{rule}\s+{count}$", dry.stdout, flags=re.M), rule
     lint = snakemake(project_copy, "--lint", "--configfile", configfile)
     assert "Congratulations" in lint.stdout + lint.stderr
 

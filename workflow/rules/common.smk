@@ -29,9 +29,11 @@ from lmlab.paths import (
     LOGS,
     PATTERNS,
     QA_SPLITS,
+    QAT_SUMMARY,
     SYNTHETIC,
     TOKEN_CACHE,
     TRAIN_STATE,
+    UNIPELT_SUMMARY,
     cpnet_files,
     glue_splits,
     graph_stats_file,
@@ -42,9 +44,13 @@ from lmlab.paths import (
     inspect_file,
     metapath_file,
     qagnn_adj_file,
+    qat_file,
+    qat_matches_file,
+    qat_summary_file,
     statement_file,
     subgraph_file,
     tokens_file,
+    unipelt_file,
 )
 from lmlab.workflow.imports import stage_code
 

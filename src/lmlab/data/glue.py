@@ -126,7 +126,7 @@ GLUE_TASKS: dict[str, TaskSpec] = {
             label_column="score",
             label_values=(),
             label_names=(),
-            metrics=("pearson", "spearman"),
+            metrics=("spearman", "pearson"),  # Spearman first: UniPELT reports it
             hub_text_columns=_PAIR,
         ),
         TaskSpec(

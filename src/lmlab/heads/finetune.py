@@ -30,8 +30,8 @@ from torch import nn
 
 from lmlab.config import HeadsTrain
 from lmlab.data.glue import glue_task
-from lmlab.heads.checkpoints import initial_classifier, save_classifier
 from lmlab.models.architecture import encoder_layers, output_projection, qkv_projections
+from lmlab.models.classifier import initial_classifier, save_classifier
 from lmlab.runtime.atomic import write_json
 from lmlab.runtime.devices import autocast_dtype, select_device
 from lmlab.runtime.seeding import seed_everything

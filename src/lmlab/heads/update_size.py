@@ -87,7 +87,7 @@ def write_update(
     ckpt_init: str | os.PathLike, ckpt_final: str | os.PathLike, out: str | os.PathLike
 ) -> list[dict]:
     """Stage `update`: per-head update sizes between two checkpoints -> `out` (JSON lines)."""
-    from lmlab.heads.checkpoints import load_classifier
+    from lmlab.models.classifier import load_classifier
     from lmlab.runtime.atomic import write_jsonl
 
     theta0, _ = load_classifier(ckpt_init)

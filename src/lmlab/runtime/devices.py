@@ -32,3 +32,13 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     if torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float16
+
+
+def job_devices(prefer: str, count: int) -> list[torch.device]:
+    """The devices a job spreads its model over: `count` CUDA devices (the job's claimed GPUs,
+    renumbered from 0 by CUDA_VISIBLE_DEVICES) when that many are visible, else the one device
+    `select_device(prefer)` picks."""
+    device = select_device(prefer)
+    if device.type == "cuda" and count > 1 and torch.cuda.device_count() >= count:
+        return [torch.device(f"cuda:{i}") for i in range(count)]
+    return [device]

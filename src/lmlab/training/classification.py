@@ -26,6 +26,12 @@ def shuffle_seed(seed: int, epoch: int) -> int:
     return seed * 1000 + epoch
 
 
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The effective batches of epoch `epoch`: indices 0..n-1 in the epoch's seeded order."""
+    order = np.random.default_rng(shuffle_seed(seed, epoch)).permutation(n)
+    return [order[i : i + batch_size].tolist() for i in range(0, n, batch_size)]
+
+
 @dataclass
 class ClassificationProblem:
     """Fine-tune a `*ForSequenceClassification` model on `train`, scored on `dev` (and `test`)."""
@@ -39,11 +45,7 @@ class ClassificationProblem:
     test: Examples | None = None
 
     def batch_indices(self, epoch: int) -> list[list[int]]:
-        order = np.random.default_rng(shuffle_seed(self.seed, epoch)).permutation(len(self.train))
-        return [
-            order[start : start + self.batch_size].tolist()
-            for start in range(0, len(order), self.batch_size)
-        ]
+        return epoch_batches(len(self.train), self.batch_size, self.seed, epoch)
 
     def collate(self, indices: Sequence[int], device: torch.device) -> dict:
         return collate(self.train, indices, device)

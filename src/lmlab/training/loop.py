@@ -92,7 +92,7 @@ class LoopSettings:
 @dataclass
 class TrainResult:
     """What a run produced: per-epoch history, the best epoch (the model holds its weights),
-    and throughput."""
+    and throughput (`train_seconds`: the training passes of this process, evaluation excluded)."""
 
     history: list[dict[str, Any]]
     best_epoch: int
@@ -100,6 +100,7 @@ class TrainResult:
     warmup_steps: int
     micro_batch_size: int
     seconds: float
+    train_seconds: float
     examples_per_second: float
     resumed_from: int
 
@@ -265,6 +266,7 @@ def train(
         warmup_steps=run.warmup,
         micro_batch_size=run.micro,
         seconds=time.monotonic() - started,
+        train_seconds=train_seconds,
         examples_per_second=trained_examples / train_seconds if train_seconds else math.nan,
         resumed_from=resumed_from,
     )
