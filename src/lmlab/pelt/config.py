@@ -51,17 +51,10 @@ class PeltConfig:
     adapter_reduction: int
 
     def __post_init__(self) -> None:
+        # The method name comes from a rule's wildcard or a stored artefact, not from a config
+        # key the schema checks; the sizes come from `unipelt.method`, which the schema bounds.
         if self.method not in METHODS:
             raise ValueError(f"pelt.method: {self.method!r} is not one of {sorted(METHODS)}")
-        for key in ("lora_rank", "prefix_length", "prefix_hidden", "adapter_reduction"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
-                raise ValueError(
-                    f"pelt.{key}: expected a positive integer, got {getattr(self, key)!r}"
-                )
-        if not self.lora_alpha > 0:
-            raise ValueError(
-                f"pelt.lora_alpha: expected a positive number, got {self.lora_alpha!r}"
-            )
 
     @property
     def spec(self) -> Method:
