@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from lmlab.models.classifier import initial_classifier
 
 from lmlab.config import build
+from lmlab.models.classifier import initial_classifier
 from lmlab.pelt.config import Efficiency, MethodSizes, UniPELTTrain
 from lmlab.pelt.report import summarise, write_gate_figure
 from lmlab.pelt.stored import load_stored
