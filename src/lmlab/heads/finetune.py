@@ -19,8 +19,6 @@ What the head study depends on, made explicit here:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 import platform
@@ -39,7 +37,7 @@ from lmlab.tasks.examples import load_examples
 from lmlab.tasks.metrics import primary_metric
 from lmlab.training.classification import ClassificationProblem, shuffle_seed
 from lmlab.training.loop import LoopSettings, ParamGroup, train
-from lmlab.training.state import clear_state
+from lmlab.training.state import clear_state, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +77,6 @@ def _versions() -> dict[str, str]:
         "transformers": transformers.__version__,
         "numpy": numpy.__version__,
     }
-
-
-def _fingerprint(**run: object) -> str:
-    text = json.dumps(run, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def finetune(
@@ -131,11 +124,11 @@ def finetune(
         patience=None,
         metric=metric,
     )
-    fingerprint = _fingerprint(
+    key = fingerprint(
         model=model_spec, task=task, source=str(source), split=eval_split, seed=seed,
         train=dataclasses.asdict(settings), n_train=len(train_set), n_dev=len(dev_set),
     )  # fmt: skip
-    result = train(model, problem, parameter_groups(model, settings), loop, state_path, fingerprint)
+    result = train(model, problem, parameter_groups(model, settings), loop, state_path, key)
 
     save_classifier(model.to("cpu").float(), tokenizer, ckpt_final)
     record = {

@@ -23,8 +23,6 @@ Outputs:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 
@@ -47,7 +45,7 @@ from lmlab.tasks.kshot import kshot_indices, official_test_split
 from lmlab.tasks.metrics import primary_metric
 from lmlab.training.classification import ClassificationProblem
 from lmlab.training.loop import LoopSettings, ParamGroup, train
-from lmlab.training.state import clear_state
+from lmlab.training.state import clear_state, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +113,11 @@ def train_unipelt(
     run = {"model": model_spec, "task": task, "k": k, "method": method, "seed": seed,
            "sizes": dataclasses.asdict(sizes), "train": dataclasses.asdict(settings),
            "dev_size": dev_size, "max_seq_len": max_seq_len}  # fmt: skip
-    fingerprint = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()
+    key = fingerprint(**run)
     target = select_device(device)
     model.to(target)
     groups = parameter_groups(model, settings.lr[method], settings.weight_decay)
-    result = train(model, problem, groups, loop, state_path, fingerprint)
+    result = train(model, problem, groups, loop, state_path, key)
 
     tested = evaluate(model, test, task, settings.eval_batch_size)  # the best dev epoch's model
     gates = gate_table(model, problem)

@@ -20,8 +20,6 @@ train loss, dev and test loss and accuracy).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -38,7 +36,7 @@ from lmlab.qat.model import QATModel
 from lmlab.runtime.atomic import atomic_path, write_json
 from lmlab.training.classification import epoch_batches
 from lmlab.training.loop import LoopSettings, ParamGroup, train
-from lmlab.training.state import clear_state
+from lmlab.training.state import clear_state, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +114,6 @@ def loop_settings(settings: QATTrain) -> LoopSettings:
         patience=settings.patience,
         metric="accuracy",
     )
-
-
-def fingerprint(**run: object) -> str:
-    """What a resumable checkpoint must match: the run's settings and data sizes."""
-    text = json.dumps(run, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def run_training(

@@ -10,6 +10,8 @@ with it: a checkpoint of another configuration is never resumed. Written atomica
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import random
@@ -86,6 +88,13 @@ def load_state(path: str | os.PathLike, fingerprint: str) -> TrainState | None:
         return None
     del saved["format"], saved["fingerprint"]
     return TrainState(**saved)
+
+
+def fingerprint(**run: object) -> str:
+    """The identity of a run (its settings and data sizes, JSON-able): a checkpoint is resumed
+    only by a run with the same fingerprint."""
+    text = json.dumps(run, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def clear_state(path: str | os.PathLike) -> None:
