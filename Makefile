@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_NO_ADVISORY_WARNINGS ?= 1
 
-.PHONY: venv run test lint format dvc-yaml report clean
+.PHONY: venv run test lint format dvc-yaml report figures clean
 
 venv: $(STAMP)
 
@@ -37,6 +37,13 @@ format: $(STAMP)
 
 dvc-yaml: $(STAMP)
 	$(BIN)/python -m lmlab workflow dvc-yaml --output dvc.yaml
+
+# Redraw every figure of one seed from existing measurements (never trains): make figures SEED=1
+# (`lmlab workflow figures` prints the files, then --forcerun/--allowed-rules with the figure rules)
+figures: $(STAMP)
+	test -n "$(SEED)" || { echo "usage: make figures SEED=N"; exit 2; }
+	$(BIN)/snakemake --profile profiles/default \
+	  $$($(BIN)/python -m lmlab workflow figures --seed $(SEED))
 
 report: $(STAMP)
 	$(BIN)/snakemake --profile profiles/default --report results/report.html

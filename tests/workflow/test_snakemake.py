@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import NOTHING_TO_DO, snakemake
+from lmlab.workflow.figures import FIGURE_RULES
+
+from .helpers import BIN, NOTHING_TO_DO, run, snakemake
 
 
 def _make_paper_inputs(project: Path) -> None:
@@ -63,3 +65,12 @@ def test_smoke_run_end_to_end_then_nothing_to_do(project_copy):
     assert (project_copy / "results" / "logs" / "synth_data.log").exists()
     again = snakemake(project_copy, "-n", "--configfile", "config/smoke.yaml")
     assert NOTHING_TO_DO in again.stdout + again.stderr
+
+    # `make figures SEED=0`: every figure of the seed is redrawn, by the figure rules only
+    figures = run(project_copy, str(BIN / "python"), "-m", "lmlab", "workflow", "figures",
+                  "--seed", "0", "--configfile", "config/smoke.yaml").stdout.split()  # fmt: skip
+    redraw = snakemake(project_copy, *figures, "-n", "--configfile", "config/smoke.yaml")
+    stats = redraw.stdout.split("Job stats:")[1].split("total")[0]
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", stats, flags=re.M))
+    assert set(jobs) == set(FIGURE_RULES)
+    assert jobs == {"heads_figures": "1", "qat_figure": "2", "unipelt_gates_figure": "1"}

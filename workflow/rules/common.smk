@@ -52,6 +52,9 @@ from lmlab.paths import (
     tokens_file,
     unipelt_file,
 )
+from lmlab.workflow.figures import (
+    seed_figures,
+)  # per-seed figures: rule all, make figures
 from lmlab.workflow.imports import stage_code
 
 GRAPH_RESOURCES = "src/lmlab/graph/resources"

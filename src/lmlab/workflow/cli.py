@@ -19,6 +19,30 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     dvc.set_defaults(func=_dvc_yaml)
 
+    figures = stages.add_parser(
+        "figures",
+        help="print the Snakemake arguments that redraw every figure of one seed: the files, "
+        "then --forcerun and --allowed-rules with the figure rules",
+    )
+    figures.add_argument("--seed", type=int, required=True)
+    figures.add_argument("--configfile", default="config.yaml")
+    figures.add_argument(
+        "--schema", default="workflow/schemas/config.schema.yaml", help="fills the defaults"
+    )
+    figures.set_defaults(func=_figures)
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from lmlab.workflow.figures import FIGURE_RULES, seed_figures, validated_config
+
+    config = validated_config(args.configfile, args.schema)
+    if args.seed not in config["seeds"]:
+        raise ValueError(f"seed {args.seed} is not in {args.configfile} seeds {config['seeds']}")
+    files = [path for paths in seed_figures(config, args.seed).values() for path in paths]
+    rules = " ".join(FIGURE_RULES)
+    print(" ".join(files), "--forcerun", rules, "--allowed-rules", rules)  # targets first
+    return 0
+
 
 def _dvc_yaml(args: argparse.Namespace) -> int:
     from lmlab.runtime.atomic import write_text

@@ -36,14 +36,6 @@ def heads_accumulation(wildcards, attempt):
     return 2 ** (attempt - 1)
 
 
-def heads_figures_of(seed, task=None):
-    """Every figure of one seed (task: heads.task). Redraw them from the existing measurements,
-    never retraining: `snakemake <these files> --cores 2 --forcerun heads_figures
-    --allowed-rules heads_figures` (see README)."""
-    task = task or config["heads"]["task"]
-    return [heads_file(name, task, seed) for name in HEADS_FIGURES.values()]
-
-
 def heads_summary_inputs(wildcards):
     """The per-seed files the summary reads, one per configured seed, in config order."""
     names = {
@@ -64,6 +56,6 @@ def heads_targets():
     targets = [heads_subset_file(task)]
     for seed in config["seeds"]:
         targets += [heads_file(name, task, seed) for name in HEADS_MEASUREMENTS]
-        targets += heads_figures_of(seed, task)
+        targets += seed_figures(config, seed)["heads"]
     targets += [heads_summary_file(name, task) for name in HEADS_SUMMARY.values()]
     return targets

@@ -43,17 +43,10 @@ def qat_summary_inputs(wildcards):
     }
 
 
-def qat_figures_of(seed, dataset=None):
-    """The curve figure of every variant of one seed (redrawn without training, see README)."""
-    dataset = dataset or config["graph"]["dataset"]
-    variants = config["qat"]["variants"]
-    return [qat_file("fig_curve.png", dataset, v, seed) for v in variants]
-
-
 def qat_targets():
     """Final outputs of QAT (rule all)."""
     dataset = config["graph"]["dataset"]
     targets = [qat_summary_file(name, dataset) for name in QAT_SUMMARY]
     for seed in config["seeds"]:
-        targets += qat_figures_of(seed, dataset)
+        targets += seed_figures(config, seed)["qat"]
     return targets

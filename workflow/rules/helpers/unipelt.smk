@@ -40,18 +40,9 @@ def unipelt_metrics_files():
     return [unipelt_file("metrics.json", *run) for run in unipelt_runs()]
 
 
-def unipelt_figures_of(seed):
-    """The gate heatmaps of one seed (gated runs only), redrawn without training."""
-    return [
-        unipelt_file("fig_gates.png", task, k, method, s)
-        for task, k, method, s in unipelt_runs()
-        if s == seed and method == "unipelt"
-    ]
-
-
 def unipelt_targets():
     """Final outputs of UniPELT (rule all)."""
     targets = list(UNIPELT_SUMMARY.values())
     for seed in config["seeds"]:
-        targets += unipelt_figures_of(seed)
+        targets += seed_figures(config, seed)["unipelt"]
     return targets
