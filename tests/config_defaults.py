@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import Any, TypeVar
 
-from lmlab.config import build
+from lmlab.config import build, with_defaults
 
 from .conftest import ROOT
 
@@ -16,11 +16,7 @@ T = TypeVar("T")
 @functools.cache
 def default_config() -> dict:
     """The whole config as the Snakefile sees it for an empty config.yaml (defaults filled)."""
-    from snakemake.utils import validate
-
-    config: dict = {}
-    validate(config, str(ROOT / "workflow" / "schemas" / "config.schema.yaml"))
-    return config
+    return with_defaults({}, ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
 def default_section(cls: type[T], path: str, **overrides: Any) -> T:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -139,6 +140,16 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         concrete = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         return _convert(concrete[0], value, where)
     return value
+
+
+def with_defaults(values: Mapping[str, Any], schema: str | os.PathLike) -> dict[str, Any]:
+    """`values` validated against the config schema with its defaults filled in, as the
+    Snakefile sees them (for code that reads a config file outside Snakemake, and tests)."""
+    from snakemake.utils import validate
+
+    config = json.loads(json.dumps(dict(values)))  # a copy: validate fills it in place
+    validate(config, str(schema))
+    return config
 
 
 def to_dict(section: Any) -> dict[str, Any]:

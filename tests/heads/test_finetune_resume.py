@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import textwrap
 
 import torch
 
@@ -15,40 +12,22 @@ from lmlab.config import HeadsTrain, to_dict
 from lmlab.models.classifier import load_classifier
 
 from ..config_defaults import default_section
+from ..sigkill import run_lmlab
 
-# Runs `finetune` in a child process; with KILL_AT > 0 the child SIGKILLs itself at that call
-# of the training loss (48 examples in batches of 8: call 9 is the middle of epoch 2).
-CHILD = textwrap.dedent(
-    """
-    import json, os, signal, sys
-    from lmlab.config import HeadsTrain, build
-    from lmlab.heads.finetune import finetune
-    from lmlab.training import classification
-
-    encoder, glue, out, train, kill_at = sys.argv[1:]
-    if int(kill_at):
-        calls = [0]
-        original = classification.ClassificationProblem.loss
-
-        def loss(self, model, batch):
-            calls[0] += 1
-            if calls[0] == int(kill_at):
-                os.kill(os.getpid(), signal.SIGKILL)
-            return original(self, model, batch)
-
-        classification.ClassificationProblem.loss = loss
-    names = ["ckpt_init", "ckpt_final", "run_config.json", "train_state.pt"]
-    finetune(encoder, "MNLI", glue, "dev_matched", 5, build(HeadsTrain, json.loads(train)),
-             *[os.path.join(out, n) for n in names], "cpu")
-    """
-)
+PROBLEM = "lmlab.training.classification:ClassificationProblem"
 
 
 def run_child(encoder_dir, glue_dir, out, kill_at=0):
+    """`lmlab heads finetune`; 48 examples in batches of 8: loss call 9 is the middle of
+    epoch 2."""
     settings = {"epochs": 3, "batch_size": 8, "lr": 1e-3, "max_seq_len": 16}
     train = json.dumps(to_dict(default_section(HeadsTrain, "heads.train", **settings)))
-    argv = [sys.executable, "-c", CHILD, str(encoder_dir), str(glue_dir), str(out), train]
-    return subprocess.run([*argv, str(kill_at)], capture_output=True, text=True, check=False)
+    argv = ["heads", "finetune", "--model", str(encoder_dir), "--task", "MNLI"]
+    argv += ["--source", str(glue_dir), "--eval-split", "dev_matched", "--seed", "5"]
+    argv += ["--train", train, "--device", "cpu", "--ckpt-init", str(out / "ckpt_init")]
+    argv += ["--ckpt-final", str(out / "ckpt_final"), "--run-config", str(out / "run_config.json")]
+    argv += ["--state", str(out / "train_state.pt")]
+    return run_lmlab(PROBLEM, kill_at, argv)
 
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, glue_dir, tmp_path):

@@ -5,39 +5,16 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import textwrap
 
 import pandas as pd
 
 from lmlab.qat.config import MatcherConfig
 from lmlab.qat.split import write_matches
 
+from ..sigkill import run_lmlab
 from .test_split import files  # noqa: F401 - the pipeline files of the hand-made split
 
-# Runs the CLI in a child process; with a kill count > 0 the child SIGKILLs itself at that call of
-# the training loss (2 questions, micro-batches of 1: call 4 is the middle of epoch 2).
-CHILD = textwrap.dedent(
-    """
-    import os, signal, sys
-    from lmlab.qat import train
-
-    kill_at, argv = int(sys.argv[1]), sys.argv[2:]
-    if kill_at:
-        calls, original = [0], train.QATProblem.loss
-
-        def loss(self, model, batch):
-            calls[0] += 1
-            if calls[0] == kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return original(self, model, batch)
-
-        train.QATProblem.loss = loss
-    from lmlab.cli import main
-    raise SystemExit(main(argv))
-    """
-)
+PROBLEM = "lmlab.qat.train:QATProblem"  # 2 questions, micro-batches of 1: call 4 is mid epoch 2
 ARCHITECTURE = {"k": 1, "d_model": 16, "n_heads": 2, "ffn_dim": 32, "dropout": 0.1,
                 "lambda_rpe": 1.0}  # fmt: skip
 TRAIN = {"epochs": 3, "batch_size": 2, "micro_batch_size": 1, "encoder_lr": 1e-3,
@@ -56,8 +33,7 @@ def train(files, matches, out, kill_at=0):  # noqa: F811 - `files` is the fixtur
     argv += ["--matches", *[str(matches)] * 3, "--metrics", str(out / "metrics.json")]
     argv += ["--curve", str(out / "curve.csv"), "--state", str(out / "state.pt")]
     argv += ["--device", "cpu"]
-    command = [sys.executable, "-c", CHILD, str(kill_at), *argv]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    return run_lmlab(PROBLEM, kill_at, argv)
 
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(files, tmp_path):  # noqa: F811

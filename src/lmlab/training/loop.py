@@ -147,6 +147,14 @@ class _Run:
         self.scheduler = get_linear_schedule_with_warmup(self.optimizer, self.warmup, steps)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
         self.micro = min(settings.micro_batch_size, settings.batch_size)
+        self.trainable: list[nn.Parameter] = []
+
+    def start_epoch(self, epoch: int) -> None:
+        """Freeze the groups frozen in `epoch` and list what the steps of the epoch clip: in the
+        model's parameter order, since the norm is a float sum whose order is part of the result
+        (bit-equal to a plain `clip_grad_norm_(model.parameters())`)."""
+        _set_frozen(self.groups, epoch)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
 
     def step(self, problem: Problem, indices: Sequence[int]) -> float:
         """One update from the effective batch `indices`; returns its summed loss. On CUDA out
@@ -172,10 +180,7 @@ class _Run:
             self.scaler.scale(loss.float() / len(indices)).backward()
             total += float(loss.detach())
         self.scaler.unscale_(self.optimizer)
-        # In the model's parameter order: the norm is a float sum, and its order is part of the
-        # result (bit-equal to a plain `clip_grad_norm_(model.parameters())`).
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        torch.nn.utils.clip_grad_norm_(trainable, self.settings.max_grad_norm)
+        torch.nn.utils.clip_grad_norm_(self.trainable, self.settings.max_grad_norm)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
@@ -237,7 +242,7 @@ def train(
         if _stalled(history, best_epoch, settings.patience):
             log.info("early stop: %d epochs without a dev gain", settings.patience)
             break
-        _set_frozen(groups, epoch)
+        run.start_epoch(epoch)
         model.train()
         tic = time.monotonic()
         batches = problem.batch_indices(epoch)

@@ -48,8 +48,9 @@ class TrainState:
 def rng_state() -> dict[str, Any]:
     """The state of every random source a training step draws from (tensors and ints only)."""
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
     return {
-        "python": [list(random.getstate()[1]), random.getstate()[0], random.getstate()[2]],
+        "python": [list(internal), version, gauss_next],
         "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss],
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],

@@ -33,9 +33,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _figures(args: argparse.Namespace) -> int:
-    from lmlab.workflow.figures import FIGURE_RULES, seed_figures, validated_config
+    import yaml
 
-    config = validated_config(args.configfile, args.schema)
+    from lmlab.config import with_defaults
+    from lmlab.workflow.figures import FIGURE_RULES, seed_figures
+
+    with open(args.configfile, encoding="utf-8") as fh:
+        config = with_defaults(yaml.safe_load(fh) or {}, args.schema)
     if args.seed not in config["seeds"]:
         raise ValueError(f"seed {args.seed} is not in {args.configfile} seeds {config['seeds']}")
     files = [path for paths in seed_figures(config, args.seed).values() for path in paths]

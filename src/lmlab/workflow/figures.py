@@ -32,14 +32,3 @@ def seed_figures(config: dict, seed: int | str) -> dict[str, list[str]]:
             if "unipelt" in section["methods"]
         ],
     }
-
-
-def validated_config(configfile: str, schema: str) -> dict:
-    """`configfile` validated against `schema` with its defaults filled, as the Snakefile does."""
-    import yaml
-    from snakemake.utils import validate
-
-    with open(configfile, encoding="utf-8") as fh:
-        config = yaml.safe_load(fh) or {}
-    validate(config, schema)
-    return config
