@@ -25,11 +25,9 @@ def real_data() -> Path:
     return REAL_DATA
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the workflow (no results, no .snakemake) in a temporary directory."""
-    dest = tmp_path / "project"
-    dest.mkdir()
+def copy_project(dest: Path) -> Path:
+    """Copy the workflow (no results, no .snakemake) to `dest`."""
+    dest.mkdir(parents=True)
     for name in PROJECT_FILES:
         src = ROOT / name
         if src.is_dir():
@@ -37,6 +35,12 @@ def project_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy2(src, dest / name)
     return dest
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the workflow (no results, no .snakemake) in a temporary directory."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture(autouse=True)

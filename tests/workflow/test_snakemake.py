@@ -53,23 +53,23 @@ def test_invalid_config_stops_before_any_job(project_copy):
 
 
 @pytest.mark.slow
-def test_smoke_run_end_to_end_then_nothing_to_do(project_copy):
-    snakemake(project_copy, "--configfile", "config/smoke.yaml", "--cores", "2")
-    smoke = yaml.safe_load((project_copy / "config" / "smoke.yaml").read_text())
+def test_smoke_run_end_to_end_then_nothing_to_do(smoke_run):
+    project = smoke_run
+    smoke = yaml.safe_load((project / "config" / "smoke.yaml").read_text())
     sizes = smoke["data"]["synthetic"]
-    inspect = project_copy / "results" / "data" / "inspect"
+    inspect = project / "results" / "data" / "inspect"
     mnli = json.loads((inspect / "glue" / "MNLI" / "train.json").read_text())
     assert mnli["rows"] == sizes["glue"]["MNLI"]["train"] and mnli["skipped"] == 0
     csqa = json.loads((inspect / "csqa" / "dev_rand_split.json").read_text())
     assert csqa["rows"] == sizes["csqa"]["dev"]
-    assert (project_copy / "results" / "logs" / "synth_data.log").exists()
-    again = snakemake(project_copy, "-n", "--configfile", "config/smoke.yaml")
+    assert (project / "results" / "logs" / "synth_data.log").exists()
+    again = snakemake(project, "-n", "--configfile", "config/smoke.yaml")
     assert NOTHING_TO_DO in again.stdout + again.stderr
 
     # `make figures SEED=0`: every figure of the seed is redrawn, by the figure rules only
-    figures = run(project_copy, str(BIN / "python"), "-m", "lmlab", "workflow", "figures",
+    figures = run(project, str(BIN / "python"), "-m", "lmlab", "workflow", "figures",
                   "--seed", "0", "--configfile", "config/smoke.yaml").stdout.split()  # fmt: skip
-    redraw = snakemake(project_copy, *figures, "-n", "--configfile", "config/smoke.yaml")
+    redraw = snakemake(project, *figures, "-n", "--configfile", "config/smoke.yaml")
     stats = redraw.stdout.split("Job stats:")[1].split("total")[0]
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", stats, flags=re.M))
     assert set(jobs) == set(FIGURE_RULES)
