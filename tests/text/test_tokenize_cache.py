@@ -1,10 +1,12 @@
 """Statement tokenization cache: hits never load a tokenizer, every input change is a new entry,
-the cached tensors equal direct tokenization, and the rule output is the same file as the entry."""
+the cached tensors equal direct tokenization, the rule output is the same file as the entry, and
+a damaged entry is rebuilt."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from lmlab.cli import main
 from lmlab.models.resolve import embedded_model_dir
+from lmlab.runtime.integrity import CorruptFileError
 from lmlab.text import tokenize_cache
 from lmlab.text.tokenize_cache import load_tokens, tokenize_statements
 
@@ -140,3 +143,20 @@ def test_cli_runs_standalone_and_reports_hits(statements, tmp_path, capsys):
 def test_too_short_length_is_an_error(statements, tmp_path):
     with pytest.raises(ValueError, match="max_seq_len"):
         tokenize_statements(statements, "embedded", 4, tmp_path / "cache")
+
+
+def test_a_damaged_cache_entry_is_rebuilt_on_the_next_run(statements, tmp_path, caplog):
+    out = tmp_path / "text" / "dev.tokens.safetensors"
+    first = tokenize_statements(statements, "embedded", 32, tmp_path / "cache", out)
+    intact = first.entry.read_bytes()
+    data = bytearray(intact)
+    data[len(data) // 2] ^= 0xFF  # the output is a link to the entry: both are damaged
+    out.write_bytes(bytes(data))
+    with pytest.raises(CorruptFileError, match=re.escape(f"{out} is truncated or corrupted")):
+        load_tokens(out)
+    with caplog.at_level("WARNING", logger="lmlab.text.tokenize_cache"):
+        again = tokenize_statements(statements, "embedded", 32, tmp_path / "cache", out)
+    assert f"{first.entry} is truncated or corrupted" in caplog.text
+    assert not again.hit and again.entry == first.entry
+    assert out.read_bytes() == intact and os.path.samefile(again.entry, out)
+    assert tokenize_statements(statements, "embedded", 32, tmp_path / "cache", out).hit

@@ -147,3 +147,44 @@ def test_a_checkpoint_of_another_configuration_is_not_resumed(tmp_path):
     assert load_state(tmp_path / "s.pt", "run-b") is None
     (tmp_path / "t.pt").write_bytes(b"truncated")
     assert load_state(tmp_path / "t.pt", "run-a") is None
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip_middle_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_truncate, _flip_middle_byte], ids=["truncated", "flipped"])
+def test_a_damaged_checkpoint_is_discarded_and_training_starts_over(damage, tmp_path, caplog):
+    reference, groups = model_and_groups()
+    expected = train(reference, Toy(), groups, settings(epochs=2))
+    first, groups = model_and_groups()
+    with pytest.raises(KeyboardInterrupt):
+        train(first, Toy(crash_in_epoch=2), groups, settings(epochs=2), tmp_path / "s.pt", "run")
+    damage(tmp_path / "s.pt")
+    again, groups = model_and_groups()
+    with caplog.at_level("WARNING", logger="lmlab.training.state"):
+        result = train(again, Toy(), groups, settings(epochs=2), tmp_path / "s.pt", "run")
+    assert f"{tmp_path / 's.pt'} is truncated or corrupted" in caplog.text
+    assert "training starts over from epoch 1" in caplog.text
+    assert result.resumed_from == 0
+    assert [r["train_loss"] for r in result.history] == [r["train_loss"] for r in expected.history]
+    for a, b in zip(reference.parameters(), again.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_a_checkpoint_whose_tensor_bytes_changed_is_not_resumed(tmp_path, caplog):
+    # torch.load reads a changed tensor byte without complaint: the sha256 record catches it.
+    model, groups = model_and_groups()
+    train(model, Toy(), groups, settings(epochs=1), tmp_path / "s.pt", "run")
+    saved = torch.load(tmp_path / "s.pt", weights_only=True)
+    saved["model"]["bias"] += 1.0
+    torch.save(saved, tmp_path / "s.pt")
+    with caplog.at_level("WARNING", logger="lmlab.training.state"):
+        assert load_state(tmp_path / "s.pt", "run") is None
+    assert "does not match its sha256 record" in caplog.text

@@ -29,9 +29,11 @@ A) with head = mid = tail = -1 (the loader points it at the context node).
 
 Stored form (`.metapath.npz`): `code` int8 [P, 5] (the index inside each block), `head`, `mid`,
 `tail` int32 [P] (local node positions in the subgraph; mid = -1 for 1 hop), `offsets` int64
-[S+1], `num_relations`. The 45-dim one-hot is expanded by `one_hot` at load time (5 bytes per path
-on disk instead of 45). Paths of a statement are sorted by (hops, head, tail, mid, rel1, rel2).
-Keeping `mid` lets the loader drop paths through nodes beyond its `max_node_num`.
+[S+1], `num_relations`, and `sha256`, the `content_sha256` of the other arrays
+(lmlab.runtime.integrity), checked on load: a truncated or damaged file is an error naming it,
+never loaded. The 45-dim one-hot is expanded by `one_hot` at load time (5 bytes per path on disk
+instead of 45). Paths of a statement are sorted by (hops, head, tail, mid, rel1, rel2). Keeping
+`mid` lets the loader drop paths through nodes beyond its `max_node_num`.
 """
 
 from __future__ import annotations
@@ -44,12 +46,13 @@ from typing import NamedTuple
 import numpy as np
 
 from lmlab.graph.subgraph_store import Subgraphs, concat_ranges, offsets_of
-from lmlab.runtime.atomic import atomic_path
+from lmlab.runtime.integrity import load_npz, save_npz
 from lmlab.runtime.logs import progress
 
 Q, A, C = 0, 1, 2
 NUM_NODE_TYPES = 3
 CHUNK_STATEMENTS = 1000
+_PATH_ARRAYS = ("code", "head", "mid", "tail", "offsets")  # per-path arrays, `MetaPaths` order
 
 
 def encoding_dim(num_relations: int) -> int:
@@ -106,31 +109,24 @@ class MetaPaths:
         return (np.diff(self.offsets) == 1) & (self.head[self.offsets[:-1]] == -1)
 
     def save(self, path: str | os.PathLike) -> None:
-        with atomic_path(path) as tmp, tmp.open("wb") as fh:
-            np.savez(
-                fh,
-                code=self.code.astype(np.int8),
-                head=self.head.astype(np.int32),
-                mid=self.mid.astype(np.int32),
-                tail=self.tail.astype(np.int32),
-                offsets=self.offsets.astype(np.int64),
-                num_relations=np.int64(self.num_relations),
-            )
+        """Write the arrays to an uncompressed `.npz` with their sha256, atomically."""
+        save_npz(
+            path,
+            {
+                "code": self.code.astype(np.int8),
+                "head": self.head.astype(np.int32),
+                "mid": self.mid.astype(np.int32),
+                "tail": self.tail.astype(np.int32),
+                "offsets": self.offsets.astype(np.int64),
+                "num_relations": np.int64(self.num_relations),
+            },
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MetaPaths:
-        with np.load(path) as npz:
-            missing = {"code", "head", "mid", "tail", "offsets", "num_relations"} - set(npz.files)
-            if missing:
-                raise ValueError(f"{path}: not a meta-path file (missing {sorted(missing)})")
-            return cls(
-                npz["code"],
-                npz["head"],
-                npz["mid"],
-                npz["tail"],
-                npz["offsets"],
-                int(npz["num_relations"]),
-            )
+        """Read a `.metapath.npz` written by `save` (checked against its sha256)."""
+        arrays = load_npz(path, {*_PATH_ARRAYS, "num_relations"}, "meta-path")
+        return cls(*(arrays[name] for name in _PATH_ARRAYS), int(arrays["num_relations"]))
 
 
 def metapaths(

@@ -19,10 +19,13 @@ The compact format concatenates the per-statement arrays and keeps offsets:
 | edge_rel, edge_src, edge_dst | int8, int32, int32 | [edges] | forward edges, local positions |
 | edge_offsets | int64 | [S+1] | statement i owns edges edge_offsets[i]:edge_offsets[i+1] |
 | num_relations, num_choices | int64 | [] | 17 merged relations; choices per question |
+| sha256 | str | [] | `content_sha256` of all the other arrays (lmlab.runtime.integrity) |
 
 Loading it is one `np.load` (no unpickling, no per-statement objects): about 10x faster than
 QA-GNN's list of dicts of scipy matrices through the restricted unpickler (benchmarks/README.md),
 so the model loader reads this and the pickle is written only for QA-GNN-compatible tools.
+`sha256` is checked on load (hashing the arrays costs about as much as reading them): a truncated
+or damaged file is an error naming it, never loaded.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from lmlab.runtime.atomic import atomic_path
+from lmlab.runtime.integrity import load_npz, save_npz
 
 CONTEXT_CID = -1  # QA-GNN's key of the question-answer context in cid2score
 _ARRAYS = {
@@ -123,23 +126,21 @@ class Subgraphs:
         return np.diff(self.edge_offsets)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the arrays to an uncompressed `.npz`, atomically."""
-        with atomic_path(path) as tmp, tmp.open("wb") as fh:
-            np.savez(
-                fh,
+        """Write the arrays to an uncompressed `.npz` with their sha256, atomically."""
+        save_npz(
+            path,
+            {
                 **{name: getattr(self, name) for name in _ARRAYS},
-                num_relations=np.int64(self.num_relations),
-                num_choices=np.int64(self.num_choices),
-            )
+                "num_relations": np.int64(self.num_relations),
+                "num_choices": np.int64(self.num_choices),
+            },
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Subgraphs:
-        """Read a `.subgraph.npz` written by `save`."""
-        with np.load(path) as npz:
-            missing = {*_ARRAYS, "num_relations", "num_choices"} - set(npz.files)
-            if missing:
-                raise ValueError(f"{path}: not a subgraph file (missing {sorted(missing)})")
-            return cls(**{name: npz[name] for name in npz.files if name in _FIELDS})
+        """Read a `.subgraph.npz` written by `save` (checked against its sha256)."""
+        arrays = load_npz(path, _FIELDS, "subgraph")
+        return cls(**{name: arrays[name] for name in _FIELDS})
 
     @classmethod
     def concatenate(cls, parts: list[Subgraphs], map_fn: Callable = map) -> Subgraphs:

@@ -1,6 +1,9 @@
 """Sequence classifiers every family fine-tunes: a pretrained encoder with a seeded new
 classification head, saved and loaded as `save_pretrained` directories (safetensors weights,
-config.json with the label names, tokenizer files), written atomically.
+config.json with the label names, tokenizer files), written atomically, with `integrity.json`
+(each file's size and sha256, lmlab.runtime.integrity): loading checks it first, so a truncated
+or damaged checkpoint is an error naming the file, never a silently changed model (safetensors
+would catch a truncation, but not changed weight bytes or a changed config.json).
 
 The head is initialised from `torch.manual_seed(seed)`, so the same seed gives the same head
 (the head study reads θ0 through it; UniPELT reloads its stored artefact onto it).
@@ -16,6 +19,7 @@ import torch
 from torch import nn
 
 from lmlab.runtime.atomic import atomic_path, plain_mode
+from lmlab.runtime.integrity import check_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +50,12 @@ def initial_classifier(
 
 def save_classifier(model: nn.Module, tokenizer: object, path: str | os.PathLike) -> Path:
     """Write `model` (safetensors) and `tokenizer` to the directory `path`, atomically: the
-    directory appears under its name only once both are complete (SPEC §10)."""
+    directory appears under its name only once both and their integrity record are complete
+    (SPEC §10)."""
     with atomic_path(path, directory=True) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
+        write_manifest(tmp)
         for file in tmp.iterdir():  # the weights writer leaves owner-only files
             plain_mode(file)
     log.info("saved checkpoint %s", path)
@@ -59,12 +65,15 @@ def save_classifier(model: nn.Module, tokenizer: object, path: str | os.PathLike
 def load_classifier(
     path: str | os.PathLike, device: torch.device | str = "cpu"
 ) -> tuple[nn.Module, object]:
-    """Read a checkpoint written by `save_classifier`: (model in fp32 and eval mode, tokenizer)."""
+    """Read a checkpoint written by `save_classifier`: (model in fp32 and eval mode, tokenizer).
+    A file that differs from its integrity record raises `CorruptFileError` naming it (hashing
+    streams about 1 GB/s: under a second for a base model, against its load and use)."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     path = Path(path)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path} is not a checkpoint directory (no config.json)")
+    check_manifest(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(path)
     return model.to(device).eval(), tokenizer

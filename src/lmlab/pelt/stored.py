@@ -3,8 +3,10 @@
 A directory with `pelt.safetensors` (the parameters the method trains, with each layer's prefix
 as its keys and values, the reparameterisation MLP dropped; every parameter for `full`) and
 `pelt.json` (the method config and the base model it fits). It is written atomically (a killed
-job leaves no partial directory). `load_stored` re-applies the method onto a fresh copy of the
-base classifier and loads the tensors, giving the trained model's predictions.
+job leaves no partial directory), with `integrity.json` (each file's size and sha256,
+lmlab.runtime.integrity). `load_stored` checks that record, so a truncated or damaged artefact is
+an error naming the file, then re-applies the method onto a fresh copy of the base classifier and
+loads the tensors, giving the trained model's predictions.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from lmlab.pelt.config import PeltConfig
 from lmlab.pelt.methods import apply_method, parameter_components, trained_parameter_names
 from lmlab.pelt.prefix.model import materialised_prefix
 from lmlab.runtime.atomic import atomic_path, plain_mode
+from lmlab.runtime.integrity import check_manifest, write_manifest
 
 FORMAT = 1
 TENSORS = "pelt.safetensors"
@@ -54,12 +57,14 @@ def save_stored(model: nn.Module, path: str | os.PathLike) -> None:
         save_file(stored_tensors(model), str(tmp / TENSORS), metadata={"format": str(FORMAT)})
         plain_mode(tmp / TENSORS)  # the safetensors writer leaves an owner-only file
         (tmp / CONFIG).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        write_manifest(tmp)
 
 
 def load_stored(base_model: nn.Module, path: str | os.PathLike) -> nn.Module:
     """Apply the stored method at `path` to `base_model` (the pretrained classifier it was trained
     from, modified in place) and load its parameters; returns the model."""
     folder = Path(path)
+    check_manifest(folder)
     meta = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT:
         raise ValueError(f"{folder / CONFIG}: unknown format {meta.get('format')!r}")

@@ -7,8 +7,9 @@ of each tokenizer file of its directory, plus the transformers and tokenizers ve
 change how those files tokenize) and `ENCODING_VERSION` (bumped whenever `encode` changes). The
 identity is computed from files, so a cache hit never loads the tokenizer or imports
 transformers. A changed file, tokenizer or length is a new key, hence a new entry; an old entry
-is never overwritten. The rule's own output is a hard link to the entry (a copy where the
-filesystem cannot link), so Snakemake and DVC see an ordinary file with the tensors.
+is never overwritten (a damaged one is: see below). The rule's own output is a hard link to the
+entry (a copy where the filesystem cannot link), so Snakemake and DVC see an ordinary file with
+the tensors.
 
 LM inputs follow QA-GNN's `load_bert_xlnet_roberta_input_tensors` (also used by GreaseLM and
 QAT): one (context, ending) pair per choice, context = the question stem (prefixed by `fact1` for
@@ -19,9 +20,16 @@ there (grounding uses them). Tensors, all int64: `input_ids`, `attention_mask`,
 `token_type_ids` (when the tokenizer returns them) of shape [questions, choices, max_seq_len],
 and `labels` [questions] = position of `answerKey` among the choices, -1 when unlabeled.
 The safetensors metadata holds one entry, `lmlab`: a JSON object (sorted keys) with the key, its
-parts and the question ids. One entry, because safetensors writes its metadata map in no fixed
-order: with several entries the same tensors gave different bytes from run to run (and different
-DVC hashes); no machine-specific path is stored either.
+parts, the question ids and `sha256`, the `content_sha256` of the tensors and the rest of the
+metadata. One entry, because safetensors writes its metadata map in no fixed order: with several
+entries the same tensors gave different bytes from run to run (and different DVC hashes); no
+machine-specific path is stored either.
+
+Integrity (lmlab.runtime.integrity): safetensors itself rejects a truncated file but not changed
+tensor bytes, so `load_tokens` checks the content against `sha256` and raises `CorruptFileError`
+naming the file. A damaged cache entry is rebuilt: a hit is checked first, and re-tokenized when
+it fails (the rule output is a hard link to the entry, so damage to one is damage to both;
+deleting a damaged output and re-running the rule replaces both).
 """
 
 from __future__ import annotations
@@ -40,13 +48,21 @@ import numpy as np
 from lmlab.data.csqa import Question, read_qa_jsonl
 from lmlab.models.resolve import resolve_model
 from lmlab.runtime.atomic import atomic_path, plain_mode
+from lmlab.runtime.integrity import (
+    CorruptFileError,
+    check_content,
+    content_sha256,
+    file_sha256,
+    reading,
+)
 from lmlab.runtime.logs import progress
 
 log = logging.getLogger(__name__)
 
-ENCODING_VERSION = 2
+ENCODING_VERSION = 3
 """Bump when `encode` changes what it writes: every cached entry then gets a new key.
-2: metadata as one sorted JSON entry, no tokenizer directory (byte-reproducible files)."""
+2: metadata as one sorted JSON entry, no tokenizer directory (byte-reproducible files).
+3: the metadata records the tensors' sha256, checked on load."""
 TOKENIZER_FILES = (
     "tokenizer.json",
     "tokenizer_config.json",
@@ -94,15 +110,6 @@ def tokenizer_identity(directory: str | os.PathLike) -> dict:
         raise FileNotFoundError(f"{directory}: no tokenizer files ({', '.join(TOKENIZER_FILES)})")
     versions = {lib: metadata.version(lib) for lib in ("transformers", "tokenizers")}
     return {"files": files, **versions}
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_key(statements_sha256: str, identity: dict, max_seq_len: int) -> str:
@@ -172,7 +179,7 @@ def tokenize_statements(
     identity = tokenizer_identity(directory)
     key = cache_key(file_sha256(statements), identity, max_seq_len)
     entry = Path(cache_dir) / f"{key}.safetensors"
-    hit = entry.is_file()
+    hit = entry.is_file() and _is_sound(entry)
     if hit:
         log.info("%s: cache hit %s", statements, entry)
     else:
@@ -204,10 +211,22 @@ def _write_entry(
         "statements": str(statements),
         "qids": json.dumps([q.id for q in questions]),
     }
+    meta["sha256"] = content_sha256({"metadata": meta, "tensors": tensors})
     with atomic_path(entry) as tmp:
         save_file(tensors, str(tmp), metadata={"lmlab": json.dumps(meta, sort_keys=True)})
         plain_mode(tmp)  # the safetensors writer leaves an owner-only file
     log.info("%s: %d questions tokenized into %s", statements, len(questions), entry)
+
+
+def _is_sound(entry: Path) -> bool:
+    """Whether a cache entry passes `load_tokens`'s checks; a damaged one is logged (and then
+    re-tokenized by the caller)."""
+    try:
+        load_tokens(entry, framework="np")
+    except CorruptFileError as err:
+        log.warning("%s is truncated or corrupted (%s): rebuilding it", err.path, err.reason)
+        return False
+    return True
 
 
 def _link(entry: Path, output: Path) -> None:
@@ -226,9 +245,13 @@ def _link(entry: Path, output: Path) -> None:
 
 def load_tokens(path: str | os.PathLike, framework: str = "pt") -> tuple[dict, dict[str, str]]:
     """The tensors (`framework` "pt" for torch, "np" for numpy) and the metadata of a tokens
-    file; `json.loads(metadata["qids"])` are the question ids in tensor order."""
+    file; `json.loads(metadata["qids"])` are the question ids in tensor order. A truncated or
+    changed file raises `CorruptFileError` naming it."""
     from safetensors import safe_open
 
-    with safe_open(str(path), framework=framework) as fh:
+    with reading(path), safe_open(str(path), framework=framework) as fh:
         tensors = {name: fh.get_tensor(name) for name in fh.keys()}  # noqa: SIM118
-        return tensors, json.loads(fh.metadata()["lmlab"])
+        metadata = json.loads(fh.metadata()["lmlab"])
+    unsealed = {key: value for key, value in metadata.items() if key != "sha256"}
+    check_content(path, metadata.get("sha256"), {"metadata": unsealed, "tensors": tensors})
+    return tensors, metadata
