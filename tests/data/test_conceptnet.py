@@ -3,6 +3,7 @@ the QA-GNN last-segment bug), malformed rows, streaming, and the KagNet relation
 
 from __future__ import annotations
 
+import gzip
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lmlab.data.conceptnet import (
+    PROBE_LINES,
     Assertion,
     iter_assertions,
     language_of,
@@ -150,6 +152,55 @@ def test_iteration_streams_and_checks_the_file_at_the_end(write) -> None:
     assert next(edges).tail == "/c/en/animal"  # yielded before the rest is read
     with pytest.raises(ValueError, match=r"mostly_bad\.csv: 3 of 4 records are malformed"):
         next(edges)
+
+
+def test_distributed_gzip_file_is_read_as_the_plain_file(real_data: Path, tmp_path) -> None:
+    plain = real_data / "conceptnet" / "assertions.csv"
+    packed = tmp_path / "conceptnet-assertions-5.7.0.csv.gz"
+    with gzip.open(packed, "wb") as fh:  # as users download it
+        fh.write(plain.read_bytes())
+    plain_skipped: list = []
+    packed_skipped: list = []
+    edges = list(iter_assertions(packed, packed_skipped))
+    assert edges == list(iter_assertions(plain, plain_skipped))
+    assert (len(edges), packed_skipped) == (764, plain_skipped)
+
+
+def test_gzip_is_decompressed_while_streaming_and_truncation_names_the_file(write, tmp_path):
+    rows = [row(tail=f"/c/en/animal_{i}") for i in range(2000)]
+    data = gzip.compress(("\n".join(rows) + "\n").encode(), compresslevel=1)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])  # an interrupted download
+    edges = iter_assertions(cut)
+    read = [next(edges) for _ in range(10)]  # rows come before the end of the stream is read
+    assert read[9].tail == "/c/en/animal_9"
+    with pytest.raises(ValueError, match=r"cut\.csv\.gz: corrupt or truncated gzip data"):
+        list(edges)
+
+
+@pytest.mark.parametrize(
+    ("text", "first_problem"),
+    [
+        ("index\tsentence1\tsentence2\tlabel\n" + "0\tA.\tB.\tentailment\n" * 300,
+         "4 columns, expected 5"),  # a GLUE file: stops at line PROBE_LINES
+        ('{"id": "q1", "question": {}}\n' * 3, "1 columns, expected 5"),  # a short jsonl
+        ("a\tb\tc\td\te\n" * 300, "relation 'b' is not a /r/ URI"),
+    ],
+)  # fmt: skip
+def test_file_that_is_not_conceptnet_is_an_error_naming_file_and_line(
+    write, text: str, first_problem: str
+) -> None:
+    path = write("assertions.csv", text)
+    skipped: list = []
+    with pytest.raises(ValueError, match="line 1: " + first_problem) as err:
+        list(iter_assertions(path, skipped))
+    assert str(path) in str(err.value)
+    assert len(skipped) == min(PROBE_LINES, len(text.splitlines()))  # no further line read
+
+
+def test_malformed_head_of_a_conceptnet_file_is_not_taken_for_another_format(write) -> None:
+    lines = ["bad line"] * (PROBE_LINES - 1) + [row()] * PROBE_LINES
+    assert len(list(iter_assertions(write("a.csv", "\n".join(lines))))) == PROBE_LINES
 
 
 def test_empty_assertions_file_is_an_error(write) -> None:

@@ -113,7 +113,7 @@ def test_malformed_lines_are_skipped_with_their_line_numbers(write) -> None:
         csqa_line("q3", answer="B"),
         json.dumps(no_stem),  # line 4
         csqa_line("q5", answer="C"),
-        csqa_line("q6", answer="F"),  # line 6: answerKey not a label
+        csqa_line("q6", answer="C", choices=[{"label": "A", "text": 1}]),  # line 6: not a string
         csqa_line("q7", answer="D"),
         csqa_line("q8", n_choices=4),  # line 8: 4 choices in a 5-choice file
         csqa_line("q9", answer="E"),
@@ -129,7 +129,7 @@ def test_malformed_lines_are_skipped_with_their_line_numbers(write) -> None:
     reasons = dict(data.skipped)
     assert reasons[2].startswith("bad JSON")
     assert "stem" in reasons[4]
-    assert reasons[6].startswith("answerKey 'F' not among choice labels")
+    assert reasons[6] == "a choice lacks a string 'label' or 'text'"
     assert reasons[8] == "4 choices, expected 5"
     assert reasons[10] == "duplicate id 'q1'"
     assert reasons[11] == "empty line"
@@ -144,3 +144,39 @@ def test_mostly_malformed_file_is_an_error_naming_it(write) -> None:
 def test_empty_file_is_an_error_naming_it(write) -> None:
     with pytest.raises(ValueError, match=r"empty\.jsonl: no records"):
         read_qa_jsonl(write("empty.jsonl", ""))
+
+
+def test_answer_key_not_among_the_choices_is_an_error_naming_file_and_line(write) -> None:
+    lines = [csqa_line("q1"), csqa_line("q2", answer="B"), csqa_line("q3", answer="F")]
+    path = write("dev.jsonl", "\n".join(lines))
+    with pytest.raises(
+        ValueError,
+        match=r"dev\.jsonl:3: answerKey 'F' is not among the choice labels "
+        r"\['A', 'B', 'C', 'D', 'E'\] of question 'q3'",
+    ):
+        read_qa_jsonl(path)
+    four = write("obqa.jsonl", csqa_line("q1", answer="E", n_choices=4))  # no E with 4 choices
+    with pytest.raises(ValueError, match=r"obqa\.jsonl:1: answerKey 'E'"):
+        read_qa_jsonl(four)
+
+
+def test_csqa_file_with_four_choices_is_accepted_down_to_the_statement_tokens(write, tmp_path):
+    """OpenBookQA has 4 choices: a CSQA-shaped file with 4 is read, and its statements and
+    token tensors have 4 per question (the QAT batches take any number: tests/qat)."""
+    from lmlab.graph.statements import write_statements
+    from lmlab.text.tokenize_cache import load_tokens, tokenize_statements
+
+    lines = [csqa_line(f"q{i}", answer="ABCD"[i], n_choices=4) for i in range(4)]
+    data = read_qa_jsonl(write("four/dev.jsonl", "\n".join(lines) + "\n"))
+    assert (data.dataset, data.n_choices, len(data.questions), data.skipped) == ("csqa", 4, 4, [])
+    assert [q.answer_index for q in data.questions] == [0, 1, 2, 3]
+
+    statements = tmp_path / "dev.statement.jsonl"
+    write_statements(data.path, statements, "csqa")
+    rows = [json.loads(line) for line in statements.read_text().splitlines()]
+    assert [len(row["statements"]) for row in rows] == [4] * 4
+    assert [[s["label"] for s in row["statements"]].index(True) for row in rows] == [0, 1, 2, 3]
+    cached = tokenize_statements(statements, "embedded", 16, tmp_path / "cache")
+    tensors, _ = load_tokens(cached.entry, framework="np")
+    assert tensors["input_ids"].shape == (4, 4, 16)
+    assert tensors["labels"].tolist() == [0, 1, 2, 3]

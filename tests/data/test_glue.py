@@ -245,9 +245,41 @@ def test_labeled_split_without_label_column_is_an_error(write) -> None:
     assert list(read_glue_tsv(path, split="test").frame["label"]) == [-1]
 
 
-def test_header_without_the_tasks_columns_is_an_error(write) -> None:
-    path = write("QNLI/dev.tsv", RTE_HEADER + "0\tA.\tB.\tentailment\n")
-    with pytest.raises(ValueError, match=r"QNLI/dev\.tsv: line 1 is not a GLUE QNLI header"):
+MNLI_TRAIN_HEADER = (
+    "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
+    "sentence1_parse\tsentence2_parse\tsentence1\tsentence2\tlabel1\tgold_label\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("given_as", "text", "expected", "found"),
+    [
+        ("QNLI/dev.tsv", RTE_HEADER + "0\tA.\tB.\tentailment\n", "['question', 'sentence']",
+         "['index', 'sentence1', 'sentence2', 'label']"),
+        ("MNLI/train.tsv", "sentence\tlabel\ngood .\t1\n", "['sentence1', 'sentence2']",
+         "['sentence', 'label']"),  # an SST-2 file as MNLI
+        ("SST-2/train.tsv", MNLI_TRAIN_HEADER + "0\t1\t1e\tfiction" + "\tx" * 6 + "\tneutral\n",
+         "['sentence']", "['index', 'promptID', 'pairID', 'genre', "),  # MNLI as SST-2
+        ("CoLA/train.tsv", RTE_HEADER + "0\tA.\tB.\tentailment\n", "['sentence'] or a "
+         "headerless row ['source', 'label', 'author_label', 'sentence']", "['index', "),
+    ],
+)  # fmt: skip
+def test_another_tasks_file_is_an_error_naming_expected_and_found_columns(
+    write, given_as: str, text: str, expected: str, found: str
+) -> None:
+    task = given_as.split("/")[0]
+    with pytest.raises(ValueError) as err:
+        read_glue_tsv(write(given_as, text))
+    message = str(err.value)
+    assert f"{given_as}: line 1 is not a GLUE {task} header" in message
+    assert f"expected a header with columns {expected}" in message
+    assert f"found {found}" in message
+
+
+def test_same_layout_other_labels_is_an_unknown_label_error(write) -> None:
+    """WNLI has RTE's columns but labels 0/1: the first row's label names file and line."""
+    path = write("RTE/dev.tsv", RTE_HEADER + "0\tA.\tB.\t1\n1\tC.\tD.\t0\n")
+    with pytest.raises(ValueError, match=r"RTE/dev\.tsv:2: unknown label '1' \(expected one of"):
         read_glue_tsv(path)
 
 

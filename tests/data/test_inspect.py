@@ -3,6 +3,7 @@ awk/grep, as in the reader tests) and for hand-written files of each format."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -114,6 +115,17 @@ def test_real_conceptnet_summary(real_data: Path) -> None:
     assert summary["label_counts"]["/r/Synonym"] == 408
     assert sum(summary["label_counts"].values()) == 764
     assert json.loads(json.dumps(summary)) == summary
+
+
+def test_gzip_conceptnet_summary_equals_the_plain_files(real_data: Path, tmp_path) -> None:
+    plain = real_data / "conceptnet" / "assertions.csv"
+    packed = tmp_path / "assertions.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    summary = inspect_path(packed)
+    assert summary.pop("path") == str(packed)
+    expected = inspect_path(plain)
+    expected.pop("path")
+    assert summary == expected
 
 
 @pytest.mark.parametrize("name", sorted(REAL_REJECTED))

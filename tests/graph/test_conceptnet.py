@@ -3,6 +3,7 @@ file with every pruning rule, byte-range workers, the synthetic corpus' ground t
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 from pathlib import Path
@@ -130,6 +131,28 @@ def test_byte_range_workers_give_identical_files(mini: Path, tmp_path: Path):
     ]
     for name in ("concepts.txt", "relations.txt", "graph.npz"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "four" / name).read_bytes()
+
+
+def test_distributed_gzip_file_gives_the_plain_files_outputs(mini: Path, tmp_path: Path):
+    big = tmp_path / "big.csv"
+    big.write_text("".join(MINI_ROWS) * 50, encoding="utf-8")
+    packed = tmp_path / "conceptnet-assertions.csv.gz"
+    packed.write_bytes(gzip.compress(big.read_bytes()))
+    plain = extract(big, tmp_path / "plain")
+    unzipped = extract(packed, tmp_path / "gz", workers=4, min_range_bytes=1)
+    assert unzipped.pop("assertions") == str(packed) and plain.pop("assertions") == str(big)
+    assert unzipped == plain  # one byte range: a gzip stream cannot be cut
+    for name in ("concepts.txt", "relations.txt", "graph.npz"):
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "gz" / name).read_bytes()
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_file_that_is_not_conceptnet_stops_extraction_naming_it(tmp_path: Path, workers: int):
+    path = tmp_path / "train.tsv"  # a GLUE file given as data.files.conceptnet
+    path.write_text("index\tquestion\tsentence\tlabel\n" + "0\tQ?\tS.\tentailment\n" * 400)
+    with pytest.raises(ValueError, match=r"train\.tsv: not a ConceptNet .* lines 1-100 \(line 1: "):
+        extract(path, tmp_path / "out", workers=workers, min_range_bytes=1)
+    assert not (tmp_path / "out").exists()  # nothing half-written
 
 
 def test_byte_ranges_start_at_lines_and_cover_the_file(mini: Path):

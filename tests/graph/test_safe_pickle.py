@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 
 import numpy as np
 import pytest
 
-from lmlab.graph.safe_pickle import dump_adj_pickle, load_adj_pickle
+from lmlab.graph.safe_pickle import BadPickle, dump_adj_pickle, load_adj_pickle
 from lmlab.graph.subgraph_store import Subgraphs
 
 
@@ -62,7 +63,32 @@ class _Exploit:
 def test_a_pickle_that_calls_os_system_is_refused(tmp_path):
     path = tmp_path / "evil.adj.pk"
     path.write_bytes(pickle.dumps([_Exploit()]))
-    with pytest.raises(pickle.UnpicklingError, match=r"system"):
+    with pytest.raises(pickle.UnpicklingError, match=r"evil\.adj\.pk: refusing .*\.system"):
+        load_adj_pickle(path)
+
+
+@pytest.mark.parametrize(
+    ("records", "refused"),
+    [
+        ([{"cid2score": collections.Counter({1: 2})}], "collections.Counter"),
+        ([{"adj": Subgraphs}], "lmlab.graph.subgraph_store.Subgraphs"),
+    ],
+)
+def test_a_class_outside_the_allow_list_is_refused_naming_file_and_class(
+    tmp_path, records, refused
+):
+    path = tmp_path / "from_elsewhere.graph.adj.pk"
+    path.write_bytes(pickle.dumps(records))
+    with pytest.raises(BadPickle) as err:
+        load_adj_pickle(path)
+    assert str(err.value).startswith(f"{path}: refusing to load global {refused}:")
+    assert isinstance(err.value, ValueError)  # bad input: the CLI reports it without a traceback
+
+
+def test_truncated_pickle_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "cut.adj.pk"
+    path.write_bytes(pickle.dumps([np.arange(100)])[:40])
+    with pytest.raises(BadPickle, match=r"cut\.adj\.pk: .*truncated"):
         load_adj_pickle(path)
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lmlab.models.resolve import EMBEDDED, resolve_model
+from lmlab.models.resolve import EMBEDDED, check_model_settings, is_hub_id, resolve_model
 
 
 def test_embedded_model_resolves_offline_to_packaged_weights(monkeypatch):
@@ -34,3 +34,31 @@ def test_hub_ids_pass_through(spec):
 def test_missing_paths_are_errors(spec):
     with pytest.raises(FileNotFoundError, match="neither"):
         resolve_model(spec)
+
+
+def test_a_file_is_not_a_model(tmp_path):
+    weights = tmp_path / "pytorch_model.bin"
+    weights.write_bytes(b"\0" * 8)
+    with pytest.raises(FileNotFoundError, match=r"pytorch_model\.bin' is a file, not a model"):
+        resolve_model(str(weights))
+
+
+def test_missing_path_under_a_local_directory_is_not_taken_for_a_hub_id(tmp_path, monkeypatch):
+    (tmp_path / "models" / "my_bert").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert not is_hub_id("models/my-bert") and is_hub_id("bert-base-uncased")
+    with pytest.raises(FileNotFoundError, match="'models/my-bert' is neither"):
+        resolve_model("models/my-bert")
+
+
+def test_model_settings_are_checked_naming_the_config_key(tmp_path):
+    config = {
+        "model": "embedded",
+        "text": {"model": "roberta-large"},
+        "unipelt": {"model": str(tmp_path)},  # a directory without config.json
+        "graph": {"subgraph": {"scorer_model": "roberta-large"}},
+    }
+    with pytest.raises(ValueError, match=rf"config unipelt\.model: model directory {tmp_path} "):
+        check_model_settings(config)
+    (tmp_path / "config.json").write_text("{}")
+    check_model_settings(config)

@@ -2,8 +2,10 @@
 
 The assertions file is 5 tab-separated columns: assertion URI `/a/[...]`, relation `/r/Rel`, head
 and tail URIs (`/c/<lang>/<term>[/<pos>[/<sense>...]]`, or a URL for `/r/ExternalURL`), and a JSON
-object with the `weight`. The full file is 3.4 GB, so it is only ever iterated, never loaded.
-English extraction and the relation merge are the graph stage's job; this module only parses.
+object with the `weight`. The full file is 3.4 GB, so it is only ever iterated, never loaded; the
+distributed `conceptnet-assertions-5.x.csv.gz` is read as it is, decompressed while streaming
+(`lmlab.data.rows.open_binary`). English extraction and the relation merge are the graph stage's
+job; this module only parses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pathlib import Path
 from lmlab.data.rows import Skipped, check_rows, iter_lines
 
 N_COLUMNS = 5
+PROBE_LINES = 100
+"""A file without one well-formed assertion in its first this many lines is not ConceptNet: an
+error there and then, instead of after streaming gigabytes of something else."""
+_LAYOUT = "5 tab-separated columns: /a/[...] URI, /r/ relation, head URI, tail URI, JSON"
 
 
 @dataclass(slots=True)
@@ -30,16 +36,20 @@ class Assertion:
 
 
 def iter_assertions(
-    path: str | os.PathLike, skipped: list[Skipped] | None = None
+    path: str | os.PathLike, skipped: list[Skipped] | None = None, name: str | None = None
 ) -> Iterator[Assertion]:
-    """Stream the assertions of a ConceptNet CSV, in file order, all languages.
+    """Stream the assertions of a ConceptNet CSV (plain or gzip), in file order, all languages.
 
     A row without exactly 5 columns, with a relation that is not `/r/...`, or whose JSON column
     does not parse or has a non-numeric `weight` is skipped and appended to `skipped` (if given)
-    as (line number, reason); a missing `weight` is 1.0. The bad-data rules run when the iteration
-    is exhausted: more than half of the rows malformed, or none good, raises `ValueError` then.
+    as (line number, reason); a missing `weight` is 1.0. A file whose first `PROBE_LINES` lines
+    hold no good row is not ConceptNet: `ValueError` naming the file and its first bad line, at
+    that point. The bad-data rules run when the iteration is exhausted: more than half of the rows
+    malformed, or none good, raises `ValueError` then. Errors name the file as `name` (default:
+    `path`).
     """
     skipped = [] if skipped is None else skipped
+    name = str(path) if name is None else name
     first_skip = len(skipped)
     n_good = 0
     for number, line in iter_lines(path, skipped):
@@ -58,7 +68,13 @@ def iter_assertions(
                     continue
                 reason = "JSON column is not an object with a numeric 'weight'"
         skipped.append((number, reason))
-    check_rows(path, n_good, skipped[first_skip:])
+        if n_good == 0 and number >= PROBE_LINES:
+            line_1, reason_1 = skipped[first_skip]
+            raise ValueError(
+                f"{name}: not a ConceptNet assertions file: no good row in lines 1-{number} "
+                f"(line {line_1}: {reason_1}; expected {_LAYOUT})"
+            )
+    check_rows(name, n_good, skipped[first_skip:])
 
 
 def _problem(fields: list[str]) -> str | None:

@@ -55,12 +55,14 @@ class QASplit:
 
 
 def read_qa_jsonl(path: str | os.PathLike) -> QASplit:
-    """Read a CommonsenseQA or OpenBookQA jsonl file, with or without `answerKey`.
+    """Read a CommonsenseQA (5 choices) or OpenBookQA (4 choices) jsonl file, with or without
+    `answerKey`.
 
-    A line that is not JSON, lacks a field, has duplicate choice labels, an `answerKey` that is not
-    one of its choice labels, an id seen before, or a number of choices other than the file's
-    most common one is skipped and recorded with its line number. More than half of the lines
-    malformed, or no good line, is a `ValueError` naming the file.
+    A line that is not JSON, lacks a field, has duplicate choice labels, an id seen before, or a
+    number of choices other than the file's most common one is skipped and recorded with its line
+    number. An `answerKey` that is not one of its question's choice labels is an unknown label
+    (SPEC §10): a `ValueError` naming the file and line. More than half of the lines malformed,
+    or no good line, is a `ValueError` naming the file.
     """
     skipped: list[Skipped] = []
     parsed: list[tuple[int, Question]] = []
@@ -73,6 +75,12 @@ def read_qa_jsonl(path: str | os.PathLike) -> QASplit:
         except ValueError as err:
             skipped.append((number, str(err)))
             continue
+        labels = [label for label, _ in question.choices]
+        if question.answer_key is not None and question.answer_key not in labels:
+            raise ValueError(
+                f"{path}:{number}: answerKey {question.answer_key!r} is not among the choice "
+                f"labels {labels} of question {question.id!r}"
+            )
         if question.id in seen:
             skipped.append((number, f"duplicate id {question.id!r}"))
             continue
@@ -118,16 +126,13 @@ def _question(line: str) -> Question:
     labels = [label for label, _ in pairs]
     if len(set(labels)) != len(labels):
         raise ValueError(f"duplicate choice labels {labels}")
-    answer_key = raw.get("answerKey")
-    if answer_key is not None and answer_key not in labels:
-        raise ValueError(f"answerKey {answer_key!r} not among choice labels {labels}")
     concept = body.get("question_concept")
     return Question(
         id=raw["id"],
         stem=body["stem"],
         question_concept=concept if isinstance(concept, str) else None,
         choices=pairs,
-        answer_key=answer_key,
+        answer_key=raw.get("answerKey"),
         raw=raw,
     )
 

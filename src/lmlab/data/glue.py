@@ -288,15 +288,25 @@ def _task_of(path: Path, task: str | None) -> TaskSpec:
 
 
 def _columns(spec: TaskSpec, path: Path, first_line: str) -> tuple[tuple[str, ...], bool]:
-    """The column names and whether line 1 is a header (it is not in CoLA train/dev)."""
+    """The column names and whether line 1 is a header (it is not in CoLA train/dev).
+
+    A line 1 that is neither the task's header nor (CoLA) a data row with a valid label is an
+    error naming the expected and the found columns: the file is another task's, or not GLUE.
+    """
     header = tuple(first_line.split("\t"))
     if all(name in header for name in spec.text_columns):
         return header, True
     if spec.headerless_columns and len(header) == len(spec.headerless_columns):
-        return spec.headerless_columns, False
+        label = header[spec.headerless_columns.index(spec.label_column)]
+        if label in spec.label_values:
+            return spec.headerless_columns, False
+    expected = f"a header with columns {list(spec.text_columns)}"
+    if spec.headerless_columns:
+        expected += f" or a headerless row {list(spec.headerless_columns)}"
+    found = [name[:40] for name in header]
     raise ValueError(
-        f"{path}: line 1 is not a GLUE {spec.name} header (need columns {list(spec.text_columns)}, "
-        f"got {list(header)[:6]})"
+        f"{path}: line 1 is not a GLUE {spec.name} header (expected {expected}, found {found}); "
+        "is this another task's file?"
     )
 
 

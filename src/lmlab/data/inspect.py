@@ -1,8 +1,9 @@
 """`lmlab data inspect`: one JSON summary of a dataset file, to check it before a long job.
 
 The format is recognised from the file's first line (JSON object, ConceptNet row, tab-separated
-GLUE row, or relation names) and must agree with its extension when that is a known one. The file
-is then read with the same reader the pipeline uses, so the summary (good rows, label counts,
+GLUE row, or relation names) and must agree with its extension when that is a known one (a gzip
+file, e.g. ConceptNet's `.csv.gz`, is looked at decompressed, by the extension before `.gz`). The
+file is then read with the same reader the pipeline uses, so the summary (good rows, label counts,
 skipped rows with line numbers) is exactly what a training or graph stage would see.
 """
 
@@ -23,7 +24,7 @@ from lmlab.data.conceptnet import (
 )
 from lmlab.data.csqa import read_qa_jsonl
 from lmlab.data.glue import read_glue_tsv
-from lmlab.data.rows import Skipped
+from lmlab.data.rows import Skipped, open_binary
 from lmlab.runtime.logs import progress
 
 _EXTENSIONS = {
@@ -61,13 +62,13 @@ def inspect_path(path: str | os.PathLike, task: str | None = None) -> dict[str, 
 
 def detect_format(path: str | os.PathLike) -> str:
     """The format name of `path` from its content, checked against its extension."""
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         head = fh.read(_SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     lines = [line.rstrip("\r") for line in head.split("\n") if line.strip()]
     if not lines:
         raise ValueError(f"{path}: empty file, unknown format")
     fmt = _format_of(lines)
-    expected = _EXTENSIONS.get(Path(path).suffix.lower())
+    expected = _EXTENSIONS.get(Path(str(path).removesuffix(".gz")).suffix.lower())
     if fmt is None:
         raise ValueError(f"{path}: unknown format (first line {lines[0][:80]!r})")
     if expected is not None and fmt not in expected:

@@ -28,7 +28,9 @@ The assertions file (34M rows, several GB for ConceptNet 5.6) is streamed with
 file is cut into that many byte ranges at line starts; each worker streams its range through
 `iter_assertions` (fed through a pipe) and integer-codes its terms into a local vocabulary, and
 the ranges are merged in file order, so the result does not depend on the number of workers.
-Memory is bounded by the output (vocabulary and edge arrays), not by the input file.
+A gzip file (the distributed `.csv.gz`) cannot be cut into byte ranges: one process streams it,
+decompressing on the fly; decompress it first to use several workers. Memory is bounded by the
+output (vocabulary and edge arrays), not by the input file.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from lmlab.data.conceptnet import (
     read_relation_merge,
     term_of,
 )
-from lmlab.data.rows import Skipped
+from lmlab.data.rows import Skipped, is_gzip
 from lmlab.paths import CpnetFiles
 from lmlab.runtime.atomic import atomic_path, write_json, write_text
 from lmlab.runtime.logs import progress
@@ -229,9 +231,13 @@ def byte_ranges(
     path: str | os.PathLike, parts: int, min_bytes: int = _RANGE_MIN_BYTES
 ) -> list[tuple[int, int | None]]:
     """Cut a file into at most `parts` byte ranges of at least `min_bytes`, each starting at the
-    beginning of a line; `(0, None)` is the whole file (read by `iter_assertions` directly)."""
+    beginning of a line; `(0, None)` is the whole file (read by `iter_assertions` directly), as is
+    a gzip file's only range."""
     size = os.path.getsize(path)
     parts = max(1, min(parts, size // max(min_bytes, 1)))
+    if parts > 1 and is_gzip(path):
+        log.info("%s is gzip-compressed: read by one process, not %d", path, parts)
+        parts = 1
     if parts == 1:
         return [(0, None)]
     starts = [0]
@@ -300,7 +306,8 @@ def _range_assertions(
     """`iter_assertions` over the bytes [start, end) of `path` (the whole file if `end` is None).
 
     A range is fed to `iter_assertions` through a pipe by a thread, so the format has one parser;
-    its line numbers (in `skipped`) count from the range's first line.
+    its line numbers (in `skipped`, and in errors, which name the range) count from the range's
+    first line.
     """
     if end is None:
         yield from iter_assertions(path, skipped)
@@ -312,7 +319,8 @@ def _range_assertions(
     )
     feeder.start()
     try:
-        yield from iter_assertions(f"/dev/fd/{read_fd}", skipped)
+        name = path if start == 0 else f"{path} (byte range {start}-{end})"
+        yield from iter_assertions(f"/dev/fd/{read_fd}", skipped, name)
     finally:
         os.close(read_fd)  # unblocks the feeder (broken pipe) if iteration stopped early
         feeder.join()

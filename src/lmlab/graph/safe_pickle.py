@@ -3,7 +3,8 @@
 `pickle.load` calls any importable function the file names (`os.system` included), so a pickle
 downloaded from elsewhere is a program. `load_adj_pickle` only resolves the globals that
 QA-GNN's adj files need — numpy arrays, dtypes and scalars, scipy COO/CSR matrices and
-`collections.OrderedDict` — and refuses anything else with `pickle.UnpicklingError`. Files written
+`collections.OrderedDict` — and refuses anything else with `BadPickle`, naming the file and the
+global. Files written
 by old numpy/scipy name modules that moved (`numpy.core.multiarray`, `scipy.sparse.coo`); they
 are mapped to their current homes.
 """
@@ -42,6 +43,11 @@ _MOVED = {
 }
 
 
+class BadPickle(pickle.UnpicklingError, ValueError):
+    """A pickle that may not or cannot be loaded (a refused global, a truncated or corrupt
+    file). Also a `ValueError`, so the CLI reports it as bad input, without a traceback."""
+
+
 class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that resolves only the allow-listed numpy/scipy/collections globals."""
 
@@ -58,9 +64,18 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def load_adj_pickle(path: str | os.PathLike) -> list:
-    """Load a QA-GNN adj pickle (a list of per-statement records) with the restricted unpickler."""
+    """Load a QA-GNN adj pickle (a list of per-statement records) with the restricted unpickler.
+
+    A global outside the allow-list, or a truncated or corrupt file, is a `BadPickle` naming
+    `path` (and the global).
+    """
     with open(path, "rb") as fh:
-        records = RestrictedUnpickler(fh).load()
+        try:
+            records = RestrictedUnpickler(fh).load()
+        except pickle.UnpicklingError as err:
+            raise BadPickle(f"{path}: {err}") from None
+        except EOFError as err:
+            raise BadPickle(f"{path}: truncated ({err})") from None
     if not isinstance(records, list):
         raise ValueError(f"{path}: expected a list of records, got {type(records).__name__}")
     return records
