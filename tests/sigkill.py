@@ -1,6 +1,8 @@
-"""Run `python -m lmlab ...` in a child process that SIGKILLs itself at the N-th call of a
-training problem's `loss` (the middle of an epoch, for the resume tests of every training
-stage); N = 0 runs it through."""
+"""Run `python -m lmlab ...` in a child process that SIGKILLs itself as soon as the N-th call of
+one function returns, for the resume tests of every training stage: after a training problem's
+`loss` (the middle of an epoch, before that step's update) or after a writer has put an output's
+content under its temporary name (while the stage writes its outputs, before the rename that
+completes them). N = 0 runs it through."""
 
 from __future__ import annotations
 
@@ -8,31 +10,46 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 CHILD = textwrap.dedent(
     """
-    import importlib, os, signal, sys
+    import functools, importlib, os, signal, sys
 
     module, name, kill_at, argv = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
     if kill_at:
-        problem = getattr(importlib.import_module(module), name)
-        calls, original = [0], problem.loss
+        *path, attribute = name.split(".")
+        owner = importlib.import_module(module)
+        for part in path:
+            owner = getattr(owner, part)
+        calls, original = [0], getattr(owner, attribute)
 
-        def loss(self, model, batch):
+        @functools.wraps(original)
+        def killing(*args, **kwargs):
+            result = original(*args, **kwargs)
             calls[0] += 1
             if calls[0] == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
-            return original(self, model, batch)
+            return result
 
-        problem.loss = loss
+        setattr(owner, attribute, killing)
     from lmlab.cli import main
     raise SystemExit(main(argv))
     """
 )
 
 
-def run_lmlab(problem: str, kill_at: int, argv: Sequence[str]) -> subprocess.CompletedProcess:
-    """`lmlab <argv>` with `problem` ("module:Class") killed at its `kill_at`-th loss call."""
-    module, name = problem.split(":")
+def run_lmlab(target: str, kill_at: int, argv: Sequence[str]) -> subprocess.CompletedProcess:
+    """`lmlab <argv>`, killed when the `kill_at`-th call of `target` ("module:function" or
+    "module:Class.method", looked up where the stage calls it: a name the stage imported is
+    replaced in the stage's module) returns."""
+    module, name = target.split(":")
     command = [sys.executable, "-c", CHILD, module, name, str(kill_at), *argv]
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def half_written(folder: Path, name: str) -> bool:
+    """Whether the output `name` was being written into `folder` when the process died: the
+    temporary sibling of `lmlab.runtime.atomic.atomic_path` (`.{name}.*.tmp`) is there, `name`
+    itself is not."""
+    return any(folder.glob(f".{name}.*.tmp")) and not (folder / name).exists()

@@ -1,5 +1,6 @@
 """A fine-tuning run killed with SIGKILL in the middle of an epoch and started again resumes from
-its last epoch checkpoint and ends exactly where an uninterrupted run ends."""
+its last epoch checkpoint and ends exactly where an uninterrupted run ends; killed while it writes
+its outputs, it leaves none of them complete, and the next run finishes from the last epoch."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from lmlab.config import HeadsTrain, to_dict
 from lmlab.models.classifier import load_classifier
 
 from ..config_defaults import default_section
-from ..sigkill import run_lmlab
+from ..sigkill import half_written, run_lmlab
 
-PROBLEM = "lmlab.training.classification:ClassificationProblem"
+LOSS = "lmlab.training.classification:ClassificationProblem.loss"
+# Call 1 writes θ0 before training, call 2 the weights of θ1 (the first output after training)
+# into its temporary directory: the kill leaves θ1 without its tokenizer files, not renamed.
+WRITING = "transformers.modeling_utils:PreTrainedModel.save_pretrained"
+OUTPUTS = ("ckpt_final", "run_config.json", "efficiency.json")
 
 
-def run_child(encoder_dir, glue_dir, out, kill_at=0):
+def run_child(encoder_dir, glue_dir, out, kill_at=0, target=LOSS):
     """`lmlab heads finetune`; 48 examples in batches of 8: loss call 9 is the middle of
     epoch 2."""
     settings = {"epochs": 3, "batch_size": 8, "lr": 1e-3, "max_seq_len": 16}
@@ -26,8 +31,9 @@ def run_child(encoder_dir, glue_dir, out, kill_at=0):
     argv += ["--source", str(glue_dir), "--eval-split", "dev_matched", "--seed", "5"]
     argv += ["--train", train, "--device", "cpu", "--ckpt-init", str(out / "ckpt_init")]
     argv += ["--ckpt-final", str(out / "ckpt_final"), "--run-config", str(out / "run_config.json")]
+    argv += ["--efficiency-json", str(out / "efficiency.json")]
     argv += ["--state", str(out / "train_state.pt")]
-    return run_lmlab(PROBLEM, kill_at, argv)
+    return run_lmlab(target, kill_at, argv)
 
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, glue_dir, tmp_path):
@@ -42,16 +48,30 @@ def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, g
     assert second.returncode == 0, second.stderr
     assert not (killed / "train_state.pt").exists()
 
-    expected = json.loads((tmp_path / "whole" / "run_config.json").read_text())
-    resumed = json.loads((killed / "run_config.json").read_text())
-    assert resumed["resumed_from_epoch"] == 1 and expected["resumed_from_epoch"] == 0
-    drop = ("seconds",)
-    for a, b in zip(expected["epochs"], resumed["epochs"], strict=True):
-        assert {k: v for k, v in a.items() if k not in drop} == {
-            k: v for k, v in b.items() if k not in drop
-        }
-    assert expected["best_dev"] == resumed["best_dev"]
+    # the record holds no timing: it is the uninterrupted run's, byte for byte
+    record = "run_config.json"
+    assert (killed / record).read_bytes() == (tmp_path / "whole" / record).read_bytes()
+    timings = [
+        json.loads((d / "efficiency.json").read_text()) for d in (tmp_path / "whole", killed)
+    ]
+    assert [t["resumed_from_epoch"] for t in timings] == [0, 1]
     theta1, _ = load_classifier(tmp_path / "whole" / "ckpt_final")
     again, _ = load_classifier(killed / "ckpt_final")
     for name, value in theta1.state_dict().items():
         assert torch.equal(value, again.state_dict()[name]), name
+
+
+def test_sigkill_while_writing_outputs_leaves_none_and_the_rerun_finishes(
+    encoder_dir, glue_dir, tmp_path
+):
+    first = run_child(encoder_dir, glue_dir, tmp_path, kill_at=2, target=WRITING)
+    assert first.returncode == -signal.SIGKILL
+    assert "epoch 3: train loss" in first.stderr  # the kill came after training
+    assert not any((tmp_path / name).exists() for name in OUTPUTS)
+    assert (tmp_path / "train_state.pt").is_file()
+    assert half_written(tmp_path, "ckpt_final")
+    second = run_child(encoder_dir, glue_dir, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "resumed from the checkpoint of epoch 3" in second.stderr
+    assert all((tmp_path / name).exists() for name in OUTPUTS)
+    assert not (tmp_path / "train_state.pt").exists()

@@ -22,6 +22,7 @@ print(os.environ["CUDA_VISIBLE_DEVICES"], start, time.time(), flush=True)
 @pytest.fixture
 def fake_gpus(tmp_path, monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
     monkeypatch.setenv("LMLAB_GPU_LOCK_DIR", str(tmp_path / "locks"))
 
     def set_count(n):
@@ -105,3 +106,12 @@ def test_lock_is_released_when_holder_dies(fake_gpus):
     )
     assert proc.returncode == 1
     assert gpu_slots.acquire(1, timeout=1) == ["0"]
+
+
+def test_slurm_jobs_lock_their_own_gpu_numbers_apart(fake_gpus, monkeypatch, tmp_path):
+    """Slurm numbers each job's GPUs from 0: jobs on one node get separate lock directories."""
+    fake_gpus(1)
+    monkeypatch.setenv("SLURM_JOB_ID", "101")
+    assert gpu_slots.lock_dir() == tmp_path / "locks" / "slurm-101"
+    monkeypatch.setenv("SLURM_JOB_ID", "102")
+    assert gpu_slots.lock_dir() == tmp_path / "locks" / "slurm-102"

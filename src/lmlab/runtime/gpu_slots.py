@@ -11,7 +11,8 @@ Hand-written because no maintained library assigns GPUs across independent proce
 
 Environment:
 - `LMLAB_GPU_COUNT`: pretend the host has this many GPUs (tests; hosts without nvidia-smi).
-- `LMLAB_GPU_LOCK_DIR`: where the lock files live (default: a per-user directory in /tmp).
+- `LMLAB_GPU_LOCK_DIR`: where the lock files live (default: a per-user directory in /tmp; one
+  subdirectory per Slurm job inside a Slurm allocation).
 - `CUDA_VISIBLE_DEVICES` already set (slurm does this): slots are taken among those indices.
 """
 
@@ -52,9 +53,13 @@ def visible_gpus() -> list[str]:
 
 
 def lock_dir() -> Path:
-    """Directory holding one lock file per GPU index (shared by every job on this host)."""
+    """Directory holding one lock file per GPU index (shared by every job on this host). Inside a
+    Slurm job it is private to the job: Slurm numbers each job's own GPUs from 0, so two jobs on
+    one node must not contend for the same `gpu0.lock`."""
     default = Path(tempfile.gettempdir()) / f"lmlab-gpu-locks-{os.getuid()}"
     path = Path(os.environ.get("LMLAB_GPU_LOCK_DIR", default))
+    if "SLURM_JOB_ID" in os.environ:
+        path = path / f"slurm-{os.environ['SLURM_JOB_ID']}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
