@@ -64,9 +64,9 @@ def interleaved_sweeps(model, examples: Examples, batch_size: int, heads_per_pas
         names = list(sweeps) if number % 2 == 0 else list(reversed(sweeps))
         for name in names:
             tic = time.perf_counter()
-            rows = sweeps[name](part)
+            ablations = sweeps[name](part)
             seconds[name] += time.perf_counter() - tic
-            scores = np.array([row["I"] for row in rows]) * len(part)
+            scores = np.array([row["I"] for row in ablations.rows()]) * len(part)
             weighted[name] = weighted.get(name, 0.0) + scores
     return {name: (seconds[name], weighted[name] / len(examples)) for name in sweeps}
 

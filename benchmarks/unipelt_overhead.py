@@ -6,9 +6,9 @@ most 1.3x the base model).
 Each method runs in its own process on the packaged MiniLM classifier: a train step is forward,
 backward and an AdamW step on a fixed random batch; inference is a forward pass in eval mode
 (`lmlab.pelt.efficiency.inference_cost`); medians of `--repeats` timed passes after a warm-up.
-Peak memory is the process's max RSS growth over the timed inference passes, measured before
-any training step (CPU), or the CUDA high-water mark of inference. `base` is the classifier
-without any method (inference only).
+Peak memory is the same function's, as in the pipeline's `efficiency.json`: what one inference
+pass allocates above the model's weights (profiler memory events on a CPU, allocator statistics
+on CUDA). `base` is the classifier without any method (inference only).
 
     .venv/bin/python benchmarks/unipelt_overhead.py
     .venv/bin/python benchmarks/unipelt_overhead.py --batch-size 16 --seq-len 128
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -45,11 +44,7 @@ def child(args: argparse.Namespace) -> None:
         apply_method(model, PeltConfig(args.method, 8, 16.0, 10, 512, 16))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # inference first: training peaks
-    cost = inference_cost(model, args.batch_size, args.seq_len, args.repeats)  # higher
-    peak = cost["peak_memory_mb"]
-    if peak is None:
-        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    cost = inference_cost(model, args.batch_size, args.seq_len, args.repeats)
     step_ms = None
     if args.method != "base":
         batch = {k: v.to(device) for k, v in random_batch(model, args.batch_size,
@@ -75,7 +70,7 @@ def child(args: argparse.Namespace) -> None:
             times.append(time.perf_counter() - start)
         step_ms = 1000 * statistics.median(times)
     print(json.dumps({"step_ms": step_ms, "latency_ms": cost["latency_ms_per_example"],
-                      "peak_mb": peak}))  # fmt: skip
+                      "peak_mb": cost["peak_memory_mb"]}))  # fmt: skip
 
 
 def measure(args: argparse.Namespace, method: str) -> dict:
@@ -119,7 +114,7 @@ def main() -> None:
         print(f"{method:<16}{step:>10}{ratio(row['step_ms'], full['step_ms']):>11}"
               f"{row['latency_ms']:>13.3f}{ratio(row['latency_ms'], full['latency_ms']):>12}"
               f"{ratio(row['latency_ms'], base['latency_ms']):>12}"
-              f"{row['peak_mb']:>9.0f}")  # fmt: skip
+              f"{row['peak_mb']:>9.1f}")  # fmt: skip
     gated = rows["unipelt"]["latency_ms"] / base["latency_ms"]
     print(f"gated UniPELT inference / base model: {gated:.2f}x (goal <= 1.3x)")
 

@@ -87,6 +87,25 @@ class HeadsTrain:
 
 
 @dataclass(frozen=True)
+class HeadsProbe:
+    """`heads.probe`: the probe readout of θ0 (only the classification head is trained)."""
+
+    steps: int
+    batch_size: int
+    lr: float
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """`heads.analysis.bootstrap`: percentile intervals over the eval subset's examples (per
+    seed) and over seeds (summary)."""
+
+    resamples: int
+    level: float
+    seed: int
+
+
+@dataclass(frozen=True)
 class CaseThresholds:
     """`heads.analysis.cases`: top and bottom fractions of the case sets."""
 

@@ -12,6 +12,7 @@ Pure Python with no third-party imports: the Snakefile imports it while parsing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -121,7 +122,7 @@ def qat_matches_file(dataset: str = "{dataset}", split: str = "{split}") -> str:
 def qat_file(
     name: str, dataset: str = "{dataset}", variant: str = "{variant}", seed: str | int = "{seed}"
 ) -> str:
-    """A file of one QAT run: `metrics.json`, `curve.csv`, `fig_curve.png`."""
+    """A file of one QAT run: `metrics.json`, `efficiency.json`, `curve.csv`, `fig_curve.png`."""
     return f"{QAT}/{dataset}/{variant}/seed{seed}/{name}"
 
 
@@ -149,19 +150,29 @@ def unipelt_file(
     method: str = "{method}",
     seed: str | int = "{seed}",
 ) -> str:
-    """A file of one UniPELT run: `metrics.json`, `gates.csv`, `stored/`, `fig_gates.png`."""
+    """A file of one UniPELT run: `metrics.json`, `efficiency.json`, `gates.csv`, `stored/`,
+    `fig_gates.png`."""
     return f"{UNIPELT}/{task}/k{k}/{method}/seed{seed}/{name}"
 
 
 # --- head study --------------------------------------------------------------------------------
 HEADS = f"{RESULTS}/heads"
-HEADS_MEASUREMENTS = (
-    "run_config.json",  # hyper-parameters, seeds, precision, versions, metrics per epoch
-    "importance_pre.jsonl",  # I at θ0
-    "importance_post.jsonl",  # I at θ1
-    "gradfisher_pre.jsonl",  # G, F, Ppred at θ0
-    "update.jsonl",  # U, Urel, Uq, Uk, Uv, Uo (+ orthogonal parts) from θ1 - θ0
-)
+
+
+def heads_measurements(readouts: Sequence[str]) -> list[str]:
+    """The measurement files of one seed when θ0 is read through `readouts` (random, probe)."""
+    names = [
+        "run_config.json",  # hyper-parameters, seeds, precision, versions, metrics per epoch
+        "importance_post.jsonl",  # I and its standard error at θ1
+        "update.jsonl",  # U, Urel, Uq, Uk, Uv, Uo (+ orthogonal parts) from θ1 - θ0
+    ]
+    if "probe" in readouts:
+        names.append("probe.json")  # the probe readout: settings, dev metric before and after
+    for readout in readouts:
+        names += [f"importance_pre_{readout}.jsonl", f"gradfisher_pre_{readout}.jsonl"]
+    return names
+
+
 HEADS_FIGURES = {  # rule heads_figures, by output name
     "i_vs_u": "fig_I_vs_U.png",
     "i_vs_g": "fig_I_vs_G.png",
@@ -173,6 +184,12 @@ HEADS_SUMMARY = {  # rule heads_summary, by output name
     "stability": "stability.json",
     "figure": "fig_summary.png",
 }
+
+
+def per_example_file(measurement: str) -> str:
+    """The per-example values kept beside a head-measurement file (for the bootstrap):
+    `importance_post.jsonl` -> `importance_post_examples.safetensors`."""
+    return measurement.removesuffix(".jsonl") + "_examples.safetensors"
 
 
 def heads_file(name: str, task: str = "{task}", seed: str | int = "{seed}") -> str:
@@ -194,3 +211,10 @@ TRAIN_STATE = "train_state.pt"
 """Per-run file name of the training loop's resumable checkpoint, kept beside a training rule's
 outputs until they exist. Not a declared output: Snakemake deletes the outputs of a killed job,
 and this file is what the rerun resumes from."""
+
+
+EFFICIENCY = "efficiency.json"
+"""Per-run file name of what the machine measured while a training rule ran (seconds and
+throughput; UniPELT also inference latency and peak memory), beside the run's metrics file.
+Metrics files hold only what the model achieved and are byte-identical between two runs of a
+config on a CPU; timings never are, so they live here (`lmlab.training.timings`)."""

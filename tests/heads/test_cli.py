@@ -22,6 +22,7 @@ def test_every_stage_runs_through_the_cli_and_writes_its_file(encoder_dir, glue_
     finetune = ["--model", str(encoder_dir), "--eval-split", "dev_matched", "--seed", "3"]
     finetune += ["--train", train, "--device", "cpu", "--ckpt-init", str(init)]
     finetune += ["--ckpt-final", str(final), "--run-config", str(seed_dir / "run_config.json")]
+    finetune += ["--efficiency-json", str(seed_dir / "efficiency.json")]
     finetune += ["--state", str(seed_dir / "train_state.pt")]
     assert main(["heads", "finetune", *data, *finetune]) == 0
     choose = ["--split", "dev_matched", "--size", "12", "--output", str(subset)]

@@ -15,7 +15,8 @@ TRAIN = {"epochs": 2, "batch_size": 8, "lr": 1e-3, "max_seq_len": 16, "warmup_ra
 
 
 def run(encoder_dir, glue_dir, out, accumulation=1, **train):
-    paths = [out / "ckpt_init", out / "ckpt_final", out / "run_config.json", out / "state.pt"]
+    paths = [out / "ckpt_init", out / "ckpt_final", out / "run_config.json",
+             out / "efficiency.json", out / "state.pt"]  # fmt: skip
     settings = default_section(HeadsTrain, "heads.train", **{**TRAIN, **train})
     return finetune(
         str(encoder_dir), "MNLI", glue_dir, "dev_matched", 7, settings, *paths, "cpu", accumulation
@@ -41,6 +42,9 @@ def test_finetune_saves_theta0_before_any_update_and_a_record(encoder_dir, glue_
     assert saved["best_epoch"] in (1, 2) and "accuracy" in saved["best_dev"]
     assert not (tmp_path / "state.pt").exists()  # the loop's checkpoint goes once θ1 is saved
     assert {"torch", "transformers", "python"} <= set(saved["versions"])
+    timings = json.loads((tmp_path / "efficiency.json").read_text())
+    assert timings["train_examples_per_second"] > 0 and len(timings["epoch_seconds"]) == 2
+    assert not any("seconds" in key for row in saved["epochs"] for key in row)  # timings apart
     model, _ = load_classifier(tmp_path / "ckpt_final")
     assert model.config.id2label[2] == "contradiction"
     modes = {f.stat().st_mode & 0o777 for f in (tmp_path / "ckpt_final").iterdir()}

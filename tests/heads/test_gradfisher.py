@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from lmlab.heads.gradfisher import gate_gradients, per_example_gate_gradients
+from lmlab.heads.gradfisher import gate_gradients, gradient_rows, per_example_gate_gradients
 from lmlab.tasks.examples import batches
 
 from ..tiny_models import build_tiny
@@ -26,9 +26,12 @@ def test_one_backward_gives_each_examples_own_gate_gradient(tiny_model):
 def test_g_f_ppred_follow_their_definitions_and_ppred_is_in_unit_interval():
     model = build_tiny("bert-sdpa")
     examples = random_examples(9)
-    rows = gate_gradients(model, examples, batch_size=4)
+    kept = gate_gradients(model, examples, batch_size=4)
+    rows = gradient_rows(kept)
     grads = torch.cat([per_example_gate_gradients(model, b) for b in batches(examples, 4)], dim=1)
     grads = grads.double().numpy()
+    assert kept.shape == (2, 4, 9)
+    np.testing.assert_allclose(kept, grads.transpose(0, 2, 1), rtol=1e-12)
     for row in rows:
         g = grads[row["layer"], :, row["head"]]
         assert np.isclose(row["G"], np.abs(g).mean(), rtol=1e-9)

@@ -16,8 +16,8 @@ def random_examples(n: int, seed: int = 0) -> Examples:
     return Examples(ids, None, rng.integers(0, 3, n), pad_id=0)
 
 
-def by_head(rows):
-    return {(row["layer"], row["head"]): row for row in rows}
+def by_head(ablations):
+    return {(row["layer"], row["head"]): row for row in ablations.rows()}
 
 
 @pytest.mark.parametrize("heads_per_pass", [1, 3, 4])
@@ -46,9 +46,9 @@ def test_cached_baseline_logits_equal_the_models(arch):
 def test_importance_is_measured_in_eval_mode_and_is_deterministic():
     model = build_tiny("bert-sdpa").train()
     examples = random_examples(6)
-    first = cached_importance(model, examples, batch_size=3)
+    first = cached_importance(model, examples, batch_size=3).rows()
     assert not model.training
-    assert first == cached_importance(model.train(), examples, batch_size=3)
+    assert first == cached_importance(model.train(), examples, batch_size=3).rows()
 
 
 def test_importance_refuses_half_precision():
@@ -63,3 +63,14 @@ def test_single_example_batches_broadcast_the_mask_over_replicas(arch):
     cached = by_head(cached_importance(model, examples, batch_size=1, heads_per_pass=4))
     naive = by_head(naive_importance(model, examples, batch_size=3))
     assert max(abs(cached[key]["I"] - row["I"]) for key, row in naive.items()) < 1e-5
+
+
+def test_standard_error_of_i_is_that_of_the_per_example_loss_differences():
+    model = build_tiny("bert-eager")
+    ablations = cached_importance(model, random_examples(7), batch_size=3)
+    assert ablations.base.shape == (7,) and ablations.ablated.shape == (2, 4, 7)
+    delta = ablations.ablated[1, 2] - ablations.base
+    row = by_head(ablations)[(1, 2)]
+    assert row["I"] == pytest.approx(delta.mean(), abs=1e-12)
+    assert row["I_se"] == pytest.approx(delta.std(ddof=1) / np.sqrt(7), rel=1e-9)
+    assert row["I_se"] > 0

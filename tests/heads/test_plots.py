@@ -32,9 +32,11 @@ def legend_texts(ax):
 
 def test_importance_vs_update_scatter_names_quantities_and_marks_cases(tmp_path):
     _, table, stats, cases = seed_files(tmp_path)
-    fig = case_scatter(table, cases, "I_pre", "Urel", stats)
+    fig = case_scatter(table, cases, "I_pre_probe", "Urel", stats)
     ax = fig.axes[0]
-    assert ax.get_xlabel().startswith("I_pre: loss increase when the head is gated off, θ0")
+    assert ax.get_xlabel().startswith(
+        "I_pre_probe: loss increase when the head is gated off, θ0 read through a head fitted"
+    )
     assert ax.get_ylabel().startswith("Urel: |θ1 − θ0| / |θ0|")
     assert "MNLI, seed 0, tiny-test" in ax.get_title()
     texts = legend_texts(ax)
@@ -45,6 +47,23 @@ def test_importance_vs_update_scatter_names_quantities_and_marks_cases(tmp_path)
     assert sum(len(c.get_offsets()) for c in ax.collections) == 72 and len(markers) > 1
     corner = ax.get_legend().get_title().get_text()
     assert "Spearman ρ" in corner and "within layers ρ" in corner and "top-20 overlap" in corner
+    assert "95% bootstrap interval over 24 examples" in corner
+
+
+def test_heads_within_two_standard_errors_of_zero_are_drawn_hollow(tmp_path):
+    _, table, stats, cases = seed_files(tmp_path)
+    table = table.assign(I_pre_probe_se=0.0)
+    table.loc[:9, "I_pre_probe_se"] = table.loc[:9, "I_pre_probe"].abs()  # |I| = 1 SE
+    cases = {
+        **cases,
+        "important_but_static": {"heads": []},
+        "plastic_but_unimportant": {"heads": []},
+    }
+    ax = case_scatter(table, cases, "I_pre_probe", "Urel", stats).axes[0]
+    filled, hollow = ax.collections[0], ax.collections[1]
+    assert len(filled.get_offsets()) == 62 and len(hollow.get_offsets()) == 10
+    assert hollow.get_facecolors().size == 0  # no fill
+    assert "|I_pre_probe| < 2 SE (not told apart from 0): 10" in legend_texts(ax)
 
 
 def test_scales_follow_the_range_of_values():
@@ -59,7 +78,9 @@ def test_scales_follow_the_range_of_values():
 
 def test_layer_normalised_scores_say_so_on_the_axis(tmp_path):
     _, table, stats, cases = seed_files(tmp_path)
-    fig = case_scatter(table, cases, "I_pre", "G", {**stats, "normalisation": "layer_l2"})
+    fig = case_scatter(
+        table, cases, "I_pre_probe", "G_probe", {**stats, "normalisation": "layer_l2"}
+    )
     assert fig.axes[0].get_xlabel().endswith("/ layer L2 norm")
 
 
@@ -71,8 +92,11 @@ def test_stats_figure_shows_raw_and_layer_controlled_rho_with_p_values(tmp_path)
     assert legend_texts(ax_rho) == ["raw Spearman ρ", "controlling for layer (partial ρ)"]
     heights = [p.get_height() for p in ax_rho.patches]
     expected = [stats["spearman"][k]["rho"] for k in stats["spearman"]]
-    np.testing.assert_allclose(heights[:6], expected)
-    assert sum(t.get_text().startswith("p=") for t in ax_rho.texts) == 12
+    np.testing.assert_allclose(heights[:15], expected)
+    assert sum(t.get_text().startswith("p=") for t in ax_rho.texts) == 30
+    assert "bootstrap interval" in ax_rho.get_title()
+    caps = [line for line in ax_rho.lines if len(line.get_xdata()) > 0]
+    assert caps  # the intervals are drawn as error bars
     assert ax_top.get_ylabel() == "heads in both top-20 sets"
     assert any("chance K²/N" in t for t in legend_texts(ax_top))
 

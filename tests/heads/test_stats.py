@@ -6,10 +6,14 @@ import pytest
 from scipy import stats as sps
 
 from lmlab.heads.stats import (
+    overlap_columns,
     overlap_p_value,
     partial_spearman,
+    partial_spearman_columns,
+    quantities,
     seed_statistics,
     spearman,
+    spearman_columns,
     top_k,
     top_k_overlap,
 )
@@ -37,11 +41,12 @@ def layer_confounded(layers: int = 6, per_layer: int = 4) -> pd.DataFrame:
 
 def test_monotone_quantities_have_rho_one_raw_and_within_layers():
     table = random_table()
-    rho, p = spearman(table["I_pre"], np.exp(table["I_pre"]))
+    x = table["I_pre_probe"]
+    rho, p = spearman(x, np.exp(x))
     assert rho == pytest.approx(1.0) and p < 1e-10
-    rho_layer, p_layer = partial_spearman(table["I_pre"], np.exp(table["I_pre"]), table["layer"])
+    rho_layer, p_layer = partial_spearman(x, np.exp(x), table["layer"])
     assert rho_layer == pytest.approx(1.0) and p_layer == 0.0
-    assert spearman(table["G"], -table["G"])[0] == pytest.approx(-1.0)
+    assert spearman(table["G_probe"], -table["G_probe"])[0] == pytest.approx(-1.0)
 
 
 def test_layer_confounded_data_correlate_raw_but_not_within_layers():
@@ -55,7 +60,7 @@ def test_layer_confounded_data_correlate_raw_but_not_within_layers():
 
 def test_partial_spearman_equals_regression_on_layer_dummies():
     table = random_table(layers=5, heads=7, seed=4)
-    x, y, layer = table["I_pre"], table["Urel"] + 0.05 * table["layer"], table["layer"]
+    x, y, layer = table["I_pre_probe"], table["Urel"] + 0.05 * table["layer"], table["layer"]
     design = np.column_stack([np.ones(len(table)), pd.get_dummies(layer, drop_first=True)])
     design = design.astype(float)
 
@@ -98,15 +103,16 @@ def test_top_k_overlap_of_disjoint_sets_is_zero_with_p_one():
 
 def test_seed_statistics_cover_every_pair_and_clamp_k_to_the_heads():
     table = random_table(layers=2, heads=4)
-    result = seed_statistics(table, k=20)
+    result = seed_statistics(table, 20, quantities(["probe"]))
     assert set(result["spearman"]) == {
-        "I_pre_vs_I_post",
-        "I_pre_vs_G",
-        "I_pre_vs_Urel",
-        "I_post_vs_G",
+        "I_pre_probe_vs_I_post",
+        "I_pre_probe_vs_G_probe",
+        "I_pre_probe_vs_Urel",
+        "I_post_vs_G_probe",
         "I_post_vs_Urel",
-        "G_vs_Urel",
+        "G_probe_vs_Urel",
     }
+    assert "rho_ci" not in result["spearman"]["I_post_vs_Urel"]  # no replicates, no intervals
     assert result["n_heads"] == 8 and result["n_layers"] == 2 and result["k_config"] == 20
     assert all(o["k"] == 8 and o["overlap"] == 8 for o in result["top_k_overlap"].values())
 
@@ -115,6 +121,34 @@ def test_seed_statistics_reject_missing_values_naming_the_column():
     table = random_table(layers=2, heads=4)
     table.loc[3, "Urel"] = np.nan
     with pytest.raises(ValueError, match="Urel"):
-        seed_statistics(table, k=2)
+        seed_statistics(table, 2, quantities(["random"]))
     with pytest.raises(ValueError, match="K"):
         top_k_overlap([1.0, 2.0], [1.0, 2.0], 3)
+
+
+def test_column_statistics_equal_the_single_ones_column_by_column():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(24, 5)), rng.normal(size=(24, 5))
+    x[:, 4] = y[:, 4] ** 3  # a monotone pair
+    layers = np.repeat(np.arange(6), 4)
+    rho, partial, overlap = (
+        spearman_columns(x, y),
+        partial_spearman_columns(x, y, layers),
+        overlap_columns(x, y, 6),
+    )
+    for b in range(5):
+        assert rho[b] == pytest.approx(spearman(x[:, b], y[:, b])[0], abs=1e-12)
+        assert partial[b] == pytest.approx(partial_spearman(x[:, b], y[:, b], layers)[0], abs=1e-12)
+        assert overlap[b] == top_k_overlap(x[:, b], y[:, b], 6)["overlap"]
+    assert rho[4] == pytest.approx(1.0) and overlap[4] == 6
+
+
+def test_intervals_come_from_the_replicates():
+    table = random_table(layers=2, heads=4)
+    compared = quantities(["probe"])
+    same = {q: np.repeat(table[[q]].to_numpy(dtype=float), 10, axis=1) for q in compared}
+    result = seed_statistics(table, 3, compared, same, level=0.9)
+    pair = result["spearman"]["I_post_vs_Urel"]
+    assert pair["rho_ci"] == pytest.approx([pair["rho"], pair["rho"]])
+    overlap = result["top_k_overlap"]["I_post_vs_Urel"]
+    assert overlap["overlap_ci"] == [overlap["overlap"], overlap["overlap"]]

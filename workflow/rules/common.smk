@@ -22,8 +22,9 @@ from lmlab.paths import (
     BENCHMARKS,
     CPNET_STATS,
     CSQA_FILES,
+    EFFICIENCY,
     HEADS_FIGURES,
-    HEADS_MEASUREMENTS,
+    heads_measurements,
     HEADS_SUMMARY,
     INHOUSE_QIDS,
     LOGS,
@@ -43,6 +44,7 @@ from lmlab.paths import (
     heads_summary_file,
     inspect_file,
     metapath_file,
+    per_example_file,
     qagnn_adj_file,
     qat_file,
     qat_matches_file,
@@ -56,8 +58,21 @@ from lmlab.workflow.figures import (
     seed_figures,
 )  # per-seed figures: rule all, make figures
 from lmlab.workflow.imports import stage_code
+from lmlab.data.locations import check_data_entry
+from lmlab.models.resolve import check_model_settings
 
 GRAPH_RESOURCES = "src/lmlab/graph/resources"
+
+
+def check_models():
+    """A model path that is not a model stops the DAG build, not a (GPU) job."""
+    try:
+        check_model_settings(config)
+    except ValueError as err:
+        raise WorkflowError(str(err)) from None
+
+
+check_models()
 
 
 wildcard_constraints:
@@ -117,6 +132,10 @@ def data_location(kind):
         raise WorkflowError(
             f"config data.files.{kind} is required with data.source: files"
         )
+    try:
+        check_data_entry(kind, files[kind])
+    except ValueError as err:
+        raise WorkflowError(str(err)) from None
     return files[kind]
 
 
@@ -129,4 +148,9 @@ def glue_split_file(task, split):
     """The local .tsv of a GLUE split, as a list: empty when GLUE comes from the hub."""
     if not glue_is_local():
         return []
-    return [f"{data_location('glue')}/{task}/{split}.tsv"]
+    path = f"{data_location('glue')}/{task}/{split}.tsv"
+    if not synthetic() and not Path(path).is_file():
+        raise WorkflowError(
+            f"config data.files.glue: {path} does not exist (GLUE {task}, split {split})"
+        )
+    return [path]

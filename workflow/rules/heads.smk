@@ -1,5 +1,6 @@
-# Head study (SPEC §8), stages 1-5 per (task, seed): fine-tune θ0 -> θ1, the fixed eval subset,
-# ablation importance before/after, gate gradients at θ0, per-head update size; then per seed
+# Head study (SPEC §8), stages 1-5 per (task, seed): fine-tune θ0 -> θ1, the probe readout of θ0,
+# the fixed eval subset, ablation importance at θ0 (per readout) and θ1, gate gradients at θ0 (per
+# readout), per-head update size; then per seed
 # the aggregation, statistics, case sets, pruning curve and figures, and across seeds the
 # summary. Outputs: results/heads/{task}/seed{seed}/ (file names: lmlab.paths).
 
@@ -13,6 +14,7 @@ rule heads_finetune:
         ckpt_init=directory(heads_file("ckpt_init")),
         ckpt_final=directory(heads_file("ckpt_final")),
         run_config=heads_file("run_config.json"),
+        efficiency=heads_file(EFFICIENCY),
     log:
         f"{LOGS}/heads_finetune/{{task}}/seed{{seed}}.log",
     benchmark:
@@ -37,7 +39,43 @@ rule heads_finetune:
         " --seed {wildcards.seed} --train {params.train:q} --device {params.device}"
         " --accumulation {resources.accumulation} --ckpt-init {output.ckpt_init:q}"
         " --ckpt-final {output.ckpt_final:q} --run-config {output.run_config:q}"
-        " --state {params.state:q} 2> {log}"
+        " --efficiency-json {output.efficiency:q} --state {params.state:q} 2> {log}"
+
+
+rule heads_probe:
+    """The probe readout of θ0: only its classification head fitted on the frozen θ0 encoder,
+    for heads.probe.steps steps; probe.json has the dev metric before and after."""
+    input:
+        unpack(heads_train_data),
+        checkpoint=heads_file("ckpt_init"),
+        code=code("heads", "probe"),
+    output:
+        checkpoint=directory(heads_file("ckpt_probe")),
+        record=heads_file("probe.json"),
+    log:
+        f"{LOGS}/heads_probe/{{task}}/seed{{seed}}.log",
+    benchmark:
+        f"{BENCHMARKS}/heads_probe/{{task}}/seed{{seed}}.tsv"
+    conda:
+        "../../envs/heads.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        source=data_location("glue"),
+        eval_split=setting("heads.eval_split"),
+        probe=section("heads.probe"),
+        max_seq_len=setting("heads.train.max_seq_len"),
+        eval_batch_size=setting("heads.train.eval_batch_size"),
+        device=setting("device"),
+        state=heads_file(f"probe_{TRAIN_STATE}"),
+    shell:
+        "python -m lmlab --gpus {resources.gpu} heads probe --checkpoint {input.checkpoint:q}"
+        " --task {wildcards.task} --source {params.source:q} --eval-split {params.eval_split}"
+        " --seed {wildcards.seed} --probe {params.probe:q} --max-seq-len {params.max_seq_len}"
+        " --eval-batch-size {params.eval_batch_size} --output {output.checkpoint:q}"
+        " --record {output.record:q} --state {params.state:q} --device {params.device}"
+        " 2> {log}"
 
 
 rule heads_eval_subset:
@@ -66,7 +104,9 @@ rule heads_eval_subset:
 
 
 rule heads_importance:
-    """Ablation importance I of every head at θ0 (`pre`) or θ1 (`post`): exact, fp32, cached."""
+    """Ablation importance I (and its standard error) of every head at θ0 through a readout
+    (`pre_random`, `pre_probe`) or at θ1 (`post`): exact, fp32, cached; per-example values
+    beside it."""
     input:
         checkpoint=heads_checkpoint,
         subset=heads_subset_file(),
@@ -74,12 +114,13 @@ rule heads_importance:
         code=code("heads", "importance"),
     output:
         importance=heads_file("importance_{when}.jsonl"),
+        examples=heads_file(per_example_file("importance_{when}.jsonl")),
     log:
         f"{LOGS}/heads_importance/{{task}}/seed{{seed}}_{{when}}.log",
     benchmark:
         f"{BENCHMARKS}/heads_importance/{{task}}/seed{{seed}}_{{when}}.tsv"
     wildcard_constraints:
-        when="pre|post",
+        when="pre_random|pre_probe|post",
     conda:
         "../../envs/heads.yaml"
     threads: 2
@@ -101,18 +142,22 @@ rule heads_importance:
 
 
 rule heads_gradfisher:
-    """Gate gradients at θ0: G, F, Ppred per head from per-example gradients (one backward)."""
+    """Gate gradients at θ0 through a readout: G, F, Ppred per head from per-example gradients
+    (one backward), the per-example gradients beside it."""
     input:
-        checkpoint=heads_file("ckpt_init"),
+        checkpoint=heads_checkpoint,
         subset=heads_subset_file(),
         data=heads_eval_data,
         code=code("heads", "gradfisher"),
     output:
-        gradfisher=heads_file("gradfisher_pre.jsonl"),
+        gradfisher=heads_file("gradfisher_{when}.jsonl"),
+        examples=heads_file(per_example_file("gradfisher_{when}.jsonl")),
     log:
-        f"{LOGS}/heads_gradfisher/{{task}}/seed{{seed}}.log",
+        f"{LOGS}/heads_gradfisher/{{task}}/seed{{seed}}_{{when}}.log",
     benchmark:
-        f"{BENCHMARKS}/heads_gradfisher/{{task}}/seed{{seed}}.tsv"
+        f"{BENCHMARKS}/heads_gradfisher/{{task}}/seed{{seed}}_{{when}}.tsv"
+    wildcard_constraints:
+        when="pre_random|pre_probe",
     conda:
         "../../envs/heads.yaml"
     threads: 2
@@ -155,13 +200,12 @@ rule heads_update:
 
 
 rule heads_aggregate:
-    """heads.csv (one row per head), stats.json (Spearman raw and within layers, top-K overlaps
-    with hypergeometric p-values), cases.json (important-but-static, plastic-but-unimportant).
-    """
+    """heads.csv (one row per head, θ0 columns named by readout, I with its standard error),
+    stats.json (Spearman raw and within layers, top-K overlaps with hypergeometric p-values,
+    each with a bootstrap interval over examples), cases.json (important-but-static,
+    plastic-but-unimportant, by the analysis readout)."""
     input:
-        importance_pre=heads_file("importance_pre.jsonl"),
-        importance_post=heads_file("importance_post.jsonl"),
-        gradfisher=heads_file("gradfisher_pre.jsonl"),
+        unpack(heads_aggregate_inputs),
         sizes=heads_file("update.jsonl"),
         code=code("heads", "aggregate"),
     output:
@@ -176,17 +220,20 @@ rule heads_aggregate:
     resources:
         gpu=0,
     params:
+        measurements=heads_aggregate_arguments,
         top_k=setting("heads.analysis.top_k"),
         cases=section("heads.analysis.cases"),
         layer_normalise=section("heads.analysis.layer_normalise"),
+        readout=setting("heads.analysis.readout"),
+        bootstrap=section("heads.analysis.bootstrap"),
         model=setting("model"),
     shell:
-        "python -m lmlab heads aggregate --importance-pre {input.importance_pre:q}"
-        " --importance-post {input.importance_post:q} --gradfisher {input.gradfisher:q}"
-        " --update {input.sizes:q} --heads-csv {output.heads_csv:q} --stats {output.stats:q}"
-        " --cases {output.cases:q} --top-k {params.top_k} --case-fractions {params.cases:q}"
-        " --layer-normalise {params.layer_normalise} --task {wildcards.task}"
-        " --seed {wildcards.seed} --model {params.model:q} 2> {log}"
+        "python -m lmlab heads aggregate {params.measurements} --update {input.sizes:q}"
+        " --heads-csv {output.heads_csv:q} --stats {output.stats:q} --cases {output.cases:q}"
+        " --top-k {params.top_k} --case-fractions {params.cases:q}"
+        " --layer-normalise {params.layer_normalise} --readout {params.readout}"
+        " --bootstrap {params.bootstrap:q} --task {wildcards.task} --seed {wildcards.seed}"
+        " --model {params.model:q} 2> {log}"
 
 
 rule heads_pruning:
@@ -281,7 +328,12 @@ rule heads_summary:
         unpack(heads_summary_inputs),
         code=code("heads", "summary"),
     output:
-        summary=heads_summary_file(HEADS_SUMMARY["summary"]),
+        summary=report(
+            heads_summary_file(HEADS_SUMMARY["summary"]),
+            caption="../report/heads_summary_table.rst",
+            category="Head study",
+            subcategory="{task} across seeds",
+        ),
         stability=heads_summary_file(HEADS_SUMMARY["stability"]),
         figure=report(
             heads_summary_file(HEADS_SUMMARY["figure"]),
@@ -300,9 +352,11 @@ rule heads_summary:
         seeds=shell_words(setting("seeds")),
         top_k=setting("heads.analysis.top_k"),
         layer_normalise=section("heads.analysis.layer_normalise"),
+        bootstrap=section("heads.analysis.bootstrap"),
     shell:
         "python -m lmlab heads summary --seeds {params.seeds} --heads-csv {input.heads_csv:q}"
         " --stats {input.stats:q} --cases {input.cases:q} --pruning {input.pruning:q}"
         " --top-k {params.top_k} --layer-normalise {params.layer_normalise}"
+        " --bootstrap {params.bootstrap:q}"
         " --summary-csv {output.summary:q}"
         " --stability {output.stability:q} --figure {output.figure:q} 2> {log}"

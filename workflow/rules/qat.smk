@@ -1,6 +1,6 @@
 # QAT (SPEC §6): match lists once per split, then per (dataset, variant, seed) one training run
-# on the shared loop (metrics.json, curve.csv), its curve figure, and across variants and seeds
-# the comparison. Outputs: results/qat/{dataset}/ (file names: lmlab.paths).
+# on the shared loop (metrics.json, efficiency.json, curve.csv), its curve figure, and across
+# variants and seeds the comparison. Outputs: results/qat/{dataset}/ (file names: lmlab.paths).
 
 
 rule qat_matches:
@@ -46,6 +46,7 @@ rule qat_train:
         code=code("qat", "train"),
     output:
         metrics=qat_file("metrics.json"),
+        efficiency=qat_file(EFFICIENCY),
         curve=qat_file("curve.csv"),
     log:
         f"{LOGS}/qat_train/{{dataset}}/{{variant}}/seed{{seed}}.log",
@@ -75,8 +76,8 @@ rule qat_train:
         " --architecture {params.architecture:q} --train {params.train:q}"
         " --max-node-num {params.max_node_num} --splits {params.splits}"
         " --tokens {input.tokens:q} {params.graph} --metrics {output.metrics:q}"
-        " --curve {output.curve:q} --state {params.state:q} --device {params.device}"
-        " 2> {log}"
+        " --efficiency-json {output.efficiency:q} --curve {output.curve:q}"
+        " --state {params.state:q} --device {params.device} 2> {log}"
 
 
 rule qat_figure:

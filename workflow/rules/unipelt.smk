@@ -1,5 +1,5 @@
 # UniPELT (SPEC §7): per (task, K, method, seed) one run on the shared loop (metrics.json,
-# gates.csv, the stored artefact), the gate heatmap of gated runs, and across runs the paper's
+# efficiency.json, gates.csv, the stored artefact), the gate heatmap of gated runs, and across runs the paper's
 # Tables 1 and 4. Outputs: results/unipelt/ (file names: lmlab.paths).
 
 
@@ -12,6 +12,7 @@ rule unipelt_train:
         code=code("unipelt", "train"),
     output:
         metrics=unipelt_file("metrics.json"),
+        efficiency=unipelt_file(EFFICIENCY),
         gates=unipelt_file("gates.csv"),
         stored=directory(unipelt_file("stored")),
     log:
@@ -43,7 +44,8 @@ rule unipelt_train:
         " --method {wildcards.method} --seed {wildcards.seed} --sizes {params.sizes:q}"
         " --train {params.train:q} --dev-size {params.dev_size}"
         " --max-seq-len {params.max_seq_len} --efficiency {params.efficiency:q}"
-        " --metrics {output.metrics:q} --gates {output.gates:q} --stored {output.stored:q}"
+        " --metrics {output.metrics:q} --efficiency-json {output.efficiency:q}"
+        " --gates {output.gates:q} --stored {output.stored:q}"
         " --state {params.state:q} --device {params.device} 2> {log}"
 
 
@@ -80,7 +82,8 @@ rule unipelt_summary:
     relative to full fine-tuning), summary.json (DVC metric) and the comparison figure.
     """
     input:
-        metrics=unipelt_metrics_files(),
+        metrics=unipelt_run_files("metrics.json"),
+        efficiency=unipelt_run_files(EFFICIENCY),
         code=code("unipelt", "summary"),
     output:
         table1_csv=UNIPELT_SUMMARY["table1_csv"],
@@ -113,6 +116,7 @@ rule unipelt_summary:
         gpu=0,
     shell:
         "python -m lmlab unipelt summary --metrics {input.metrics:q}"
+        " --efficiency-json {input.efficiency:q}"
         " --table1-csv {output.table1_csv:q} --table1-md {output.table1_md:q}"
         " --table4-csv {output.table4_csv:q} --table4-md {output.table4_md:q}"
         " --summary {output.summary:q} --figure {output.figure:q} 2> {log}"

@@ -1,5 +1,8 @@
 """Heads where importance and update size disagree (SPEC §8, `cases.json`).
 
+The importance column is I_pre of one θ0 readout (`heads.analysis.readout`: the probe by
+default), named in cases.json (`importance`, `readout`).
+
 - "important but static": I_pre in the top `top` fraction and Urel in the bottom `bottom`
   fraction — heads the pretrained model relies on that fine-tuning barely moved;
 - "plastic but unimportant": Urel in the top `top` fraction and I_pre in the bottom `bottom`
@@ -17,10 +20,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-CASES = {
-    "important_but_static": ("I_pre", "Urel"),
-    "plastic_but_unimportant": ("Urel", "I_pre"),
-}
+CASES = ("important_but_static", "plastic_but_unimportant")
+
+
+def case_rules(importance: str) -> dict[str, tuple[str, str]]:
+    """Per case set, (the column in its top fraction, the column in its bottom fraction)."""
+    return {
+        "important_but_static": (importance, "Urel"),
+        "plastic_but_unimportant": ("Urel", importance),
+    }
 
 
 def percentile_rank(values: pd.Series) -> np.ndarray:
@@ -28,8 +36,9 @@ def percentile_rank(values: pd.Series) -> np.ndarray:
     return sps.rankdata(values.to_numpy(dtype=float)) / len(values)
 
 
-def select_cases(table: pd.DataFrame, top: float, bottom: float) -> dict:
-    """The two case sets of `table` (one row per head with layer, head, I_pre, Urel)."""
+def select_cases(table: pd.DataFrame, importance: str, top: float, bottom: float) -> dict:
+    """The two case sets of `table` (one row per head with layer, head, Urel and the
+    `importance` column, e.g. I_pre_probe)."""
     if not (0 < top < 1 and 0 < bottom < 1):
         raise ValueError(f"case quantiles must lie in (0, 1), got top={top} bottom={bottom}")
     n = len(table)
@@ -38,17 +47,18 @@ def select_cases(table: pd.DataFrame, top: float, bottom: float) -> dict:
         "top": top,
         "bottom": bottom,
         "definition": "top q: percentile rank (average rank / N) > 1 - q; bottom q: <= q",
+        "importance": importance,
     }
-    for name, (high, low) in CASES.items():
+    for name, (high, low) in case_rules(importance).items():
         chosen = (percentile_rank(table[high]) > 1 - top) & (percentile_rank(table[low]) <= bottom)
-        rows = table.loc[chosen, ["layer", "head", "I_pre", "Urel"]]
+        rows = table.loc[chosen, ["layer", "head", importance, "Urel"]]
         result[name] = {
             "rule": f"{high} in the top {top:.0%} and {low} in the bottom {bottom:.0%}",
             "count": len(rows),
             "expected_if_independent": n * top * bottom,
             "heads": [
-                {"layer": int(r.layer), "head": int(r.head), "I_pre": r.I_pre, "Urel": r.Urel}
-                for r in rows.itertuples()
+                {"layer": int(r.layer), "head": int(r.head), importance: r[2], "Urel": r[3]}
+                for r in rows.itertuples(index=False)
             ],
         }
     return result

@@ -1,9 +1,10 @@
 """`lmlab heads ...`: the stages of the head study (SPEC §8), one sub-command per rule.
 
-    finetune     θ0 (ckpt_init/), θ1 (ckpt_final/) and run_config.json
+    finetune     θ0 (ckpt_init/), θ1 (ckpt_final/), run_config.json and efficiency.json
+    probe        θ0 read through a fitted classification head (ckpt_probe/, probe.json)
     eval-subset  eval_subset.json: fixed indices of the eval split
-    importance   importance_{pre,post}.jsonl: exact single-head ablation (layer-input caching)
-    gradfisher   gradfisher_pre.jsonl: G, F, Ppred from per-example gate gradients
+    importance   importance_{pre_random,pre_probe,post}.jsonl: exact single-head ablation
+    gradfisher   gradfisher_pre_{random,probe}.jsonl: G, F, Ppred from per-example gradients
     update       update.jsonl: per-head size of θ1 - θ0
     aggregate    heads.csv, stats.json, cases.json of one seed
     prune        pruning.jsonl: θ1's metric with the least important heads gated off
@@ -19,7 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from lmlab.config import CaseThresholds, HeadsTrain, Pruning, section_parser
+from lmlab.config import (
+    Bootstrap,
+    CaseThresholds,
+    HeadsProbe,
+    HeadsTrain,
+    Pruning,
+    section_parser,
+)
 
 
 def _measure_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,12 +59,30 @@ def register(parser: argparse.ArgumentParser) -> None:
     tune.add_argument("--ckpt-init", required=True)
     tune.add_argument("--ckpt-final", required=True)
     tune.add_argument("--run-config", required=True)
+    tune.add_argument("--efficiency-json", required=True, help="efficiency.json to write")
     tune.add_argument("--state", required=True, help="the training loop's resumable checkpoint")
     tune.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     tune.add_argument(
         "--accumulation", type=int, default=1, help="micro-batches per batch (retries double it)"
     )
     tune.set_defaults(func=_finetune)
+
+    probe = stages.add_parser("probe", help="fit θ0's classification head on its frozen encoder")
+    probe.add_argument("--checkpoint", required=True, help="θ0 (ckpt_init)")
+    probe.add_argument("--task", required=True)
+    probe.add_argument("--source", required=True, help="glue_data directory or hub id")
+    probe.add_argument("--eval-split", required=True, help="split the probe is scored on")
+    probe.add_argument("--seed", type=int, required=True)
+    probe.add_argument(
+        "--probe", type=section_parser(HeadsProbe), required=True, help="config `heads.probe`"
+    )
+    probe.add_argument("--max-seq-len", type=int, required=True)
+    probe.add_argument("--eval-batch-size", type=int, required=True)
+    probe.add_argument("--output", required=True, help="checkpoint directory to write")
+    probe.add_argument("--record", required=True, help="probe.json to write")
+    probe.add_argument("--state", required=True, help="the training loop's resumable checkpoint")
+    probe.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    probe.set_defaults(func=_probe)
 
     subset = stages.add_parser("eval-subset", help="choose the fixed eval subset")
     subset.add_argument("--task", required=True)
@@ -98,9 +124,30 @@ def _finetune(args: argparse.Namespace) -> int:
         args.ckpt_init,
         args.ckpt_final,
         args.run_config,
+        args.efficiency_json,
         args.state,
         args.device,
         args.accumulation,
+    )
+    return 0
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from lmlab.heads.probe import fit_probe
+
+    fit_probe(
+        args.checkpoint,
+        args.task,
+        args.source,
+        args.eval_split,
+        args.seed,
+        args.probe,
+        args.max_seq_len,
+        args.eval_batch_size,
+        args.output,
+        args.record,
+        args.state,
+        args.device,
     )
     return 0
 
@@ -155,11 +202,45 @@ def _top_k_arguments(parser: argparse.ArgumentParser) -> None:
     _layer_normalise_argument(parser)
 
 
+def _named_path(text: str) -> tuple[str, str]:
+    """`NAME=PATH` as (name, path)."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, path
+
+
+def _bootstrap_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap",
+        type=section_parser(Bootstrap),
+        required=True,
+        help="config `heads.analysis.bootstrap`",
+    )
+
+
 def _register_analysis(stages) -> None:
     """The analysis sub-commands: aggregate, prune, figures, summary."""
     aggregate = stages.add_parser("aggregate", help="heads.csv, stats.json, cases.json of a seed")
-    for role in ("importance-pre", "importance-post", "gradfisher", "update"):
-        aggregate.add_argument(f"--{role}", required=True, help=f"{role} JSON-lines file")
+    aggregate.add_argument(
+        "--importance",
+        type=_named_path,
+        nargs="+",
+        required=True,
+        help="WHEN=FILE per importance file: post=..., pre_random=..., pre_probe=...",
+    )
+    aggregate.add_argument(
+        "--gradfisher",
+        type=_named_path,
+        nargs="+",
+        required=True,
+        help="READOUT=FILE per gate-gradient file: random=..., probe=...",
+    )
+    aggregate.add_argument("--update", required=True, help="update.jsonl")
+    aggregate.add_argument(
+        "--readout", required=True, help="`heads.analysis.readout` (defines the case sets)"
+    )
+    _bootstrap_argument(aggregate)
     aggregate.add_argument("--heads-csv", required=True)
     aggregate.add_argument("--stats", required=True)
     aggregate.add_argument("--cases", required=True)
@@ -196,6 +277,7 @@ def _register_analysis(stages) -> None:
     for name in ("heads-csv", "stats", "cases", "pruning"):
         summary.add_argument(f"--{name}", nargs="+", required=True, help="one per seed, in order")
     _top_k_arguments(summary)
+    _bootstrap_argument(summary)
     summary.add_argument("--summary-csv", required=True)
     summary.add_argument("--stability", required=True)
     summary.add_argument("--figure", required=True)
@@ -206,21 +288,18 @@ def _aggregate(args: argparse.Namespace) -> int:
     from lmlab.heads.aggregate import aggregate_seed
     from lmlab.models.resolve import display_name
 
-    paths = {
-        "importance_pre": args.importance_pre,
-        "importance_post": args.importance_post,
-        "gradfisher_pre": args.gradfisher,
-        "update": args.update,
-    }
+    outputs = {"heads_csv": args.heads_csv, "stats": args.stats, "cases": args.cases}
     meta = {"task": args.task, "seed": args.seed, "model": display_name(args.model)}
     aggregate_seed(
-        paths,
-        args.heads_csv,
-        args.stats,
-        args.cases,
+        dict(args.importance),
+        dict(args.gradfisher),
+        args.update,
+        outputs,
         args.top_k,
         args.case_fractions,
         args.layer_normalise,
+        args.readout,
+        args.bootstrap,
         meta,
     )
     return 0
@@ -273,5 +352,6 @@ def _summary(args: argparse.Namespace) -> int:
         outputs,
         args.top_k,
         args.layer_normalise,
+        args.bootstrap,
     )
     return 0

@@ -13,7 +13,9 @@ What the head study depends on, made explicit here:
   loop halves the micro-batch on CUDA out-of-memory).
 - A killed run resumes from its last epoch checkpoint (`state_path`) with the same result.
 - `run_config.json` records every hyper-parameter, the seeds, the precision, library versions and
-  the train/dev metrics of every epoch. Checkpoints and the record are written atomically.
+  the train/dev metrics of every epoch; the run's timings go to `efficiency.json`
+  (`lmlab.training.timings`), so that the record is the same in every run. Checkpoints and both
+  files are written atomically.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from lmlab.tasks.metrics import primary_metric
 from lmlab.training.classification import ClassificationProblem, shuffle_seed
 from lmlab.training.loop import LoopSettings, ParamGroup, train
 from lmlab.training.state import clear_state, fingerprint
+from lmlab.training.timings import run_timings, without_timings
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +92,14 @@ def finetune(
     ckpt_init: str | os.PathLike,
     ckpt_final: str | os.PathLike,
     run_config: str | os.PathLike,
+    efficiency: str | os.PathLike,
     state_path: str | os.PathLike,
     device: str = "auto",
     accumulation: int = 1,
 ) -> dict:
     """Fine-tune `model_spec` on `task` (data from `source`) with the `heads.train` settings;
-    write θ0, θ1 and the run record (the loop's checkpoint lives at `state_path` until then).
-    Returns the run record."""
+    write θ0, θ1, the run record and its timings (the loop's checkpoint lives at `state_path`
+    until then). Returns the run record."""
     seed_everything(seed)
     spec = glue_task(task)
     model, tokenizer = initial_classifier(model_spec, spec.label_names, seed)
@@ -154,13 +158,11 @@ def finetune(
         "deterministic": True,
         "versions": _versions(),
         "metric": metric,
-        "epochs": result.history,
+        "epochs": without_timings(result.history),
         "best_epoch": result.best_epoch,
         "best_dev": result.best["dev"],
-        "resumed_from_epoch": result.resumed_from,
-        "examples_per_second": result.examples_per_second,
-        "seconds": result.seconds,
     }
+    write_json(efficiency, run_timings(result))
     write_json(run_config, record)
     clear_state(state_path)
     return record

@@ -30,7 +30,6 @@ import torch
 from torch import nn
 
 from lmlab.heads.gates import head_gates, ones
-from lmlab.models.architecture import head_shape
 from lmlab.runtime.logs import progress
 from lmlab.tasks.examples import Examples, batches, model_inputs
 from lmlab.tasks.metrics import per_example_loss
@@ -49,28 +48,31 @@ def per_example_gate_gradients(model: nn.Module, batch: dict) -> torch.Tensor:
     return torch.stack(torch.autograd.grad(loss, gates))
 
 
-def gate_gradients(model: nn.Module, examples: Examples, batch_size: int = 32) -> list[dict]:
-    """One row per head: {layer, head, G, F, Ppred, Gsigned, Psign} over `examples`, in eval
-    mode (the model's dtype; fp32 when loaded by `load_classifier`)."""
+def gate_gradients(model: nn.Module, examples: Examples, batch_size: int = 32) -> np.ndarray:
+    """`[L, H, n]` per-example gate gradients d loss_i / d xi_(l,h) over `examples`, in eval
+    mode (the model's dtype; fp32 when loaded by `load_classifier`), in float64."""
     model.eval()
-    layers, heads, _ = head_shape(model)
     device = next(model.parameters()).device
-    total, abs_sum, sq_sum = (np.zeros((layers, heads)) for _ in range(3))
     frozen = [p.requires_grad for p in model.parameters()]
     for param in model.parameters():
         param.requires_grad_(False)
+    parts = []
     try:
         n_batches = -(-len(examples) // batch_size)
         for batch in progress(batches(examples, batch_size, device), "gate gradients", n_batches):
-            grads = per_example_gate_gradients(model, batch).double()
-            total += grads.sum(1).cpu().numpy()
-            abs_sum += grads.abs().sum(1).cpu().numpy()
-            sq_sum += (grads**2).sum(1).cpu().numpy()
+            grads = per_example_gate_gradients(model, batch).double()  # [L, B, H]
+            parts.append(grads.permute(0, 2, 1).cpu().numpy())
     finally:
         for param, flag in zip(model.parameters(), frozen, strict=True):
             param.requires_grad_(flag)
-    n = len(examples)
-    g_signed, g_mean, fisher = total / n, abs_sum / n, sq_sum / n
+    return np.concatenate(parts, axis=-1)
+
+
+def gradient_rows(grads: np.ndarray) -> list[dict]:
+    """One row per head: {layer, head, G, F, Ppred, Gsigned, Psign} from `[L, H, n]` per-example
+    gate gradients."""
+    g_signed, g_mean, fisher = grads.mean(-1), np.abs(grads).mean(-1), (grads**2).mean(-1)
+    layers, heads = g_mean.shape
     return [
         {
             "layer": layer,
@@ -97,12 +99,16 @@ def write_gradfisher(
     batch_size: int = 32,
     device: str = "auto",
 ) -> list[dict]:
-    """Stage `gradfisher`: G, F and Ppred of the checkpoint (θ0) on the eval subset -> `out`."""
+    """Stage `gradfisher`: G, F and Ppred of the checkpoint (θ0 through a readout) on the eval
+    subset -> `out`, and the per-example gradients beside it (`lmlab.heads.per_example`)."""
     from lmlab.heads.checkpoints import load_measured
+    from lmlab.heads.per_example import write_examples
     from lmlab.runtime.atomic import write_jsonl
 
     model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
-    rows = gate_gradients(model, examples, batch_size)
+    grads = gate_gradients(model, examples, batch_size)
+    rows = gradient_rows(grads)
+    write_examples(out, {"grad": grads})
     write_jsonl(out, rows)
     log.info("gate gradients of %d heads on %d examples", len(rows), len(examples))
     return rows

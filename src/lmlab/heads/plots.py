@@ -19,15 +19,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from lmlab.heads.aggregate import analysis_view, read_head_table
+from lmlab.heads.aggregate import SIGNIFICANT_SE, analysis_view, read_head_table
 from lmlab.heads.cases import CASES, case_membership
 from lmlab.heads.stats import pair_name
 from lmlab.runtime.figures import save_figure
 
+READOUT_TEXT = {
+    "random": "θ0 read through its seeded random classification head",
+    "probe": "θ0 read through a head fitted on the frozen θ0 encoder",
+}
 LABELS = {
-    "I_pre": "I_pre: loss increase when the head is gated off, θ0 (nats)",
     "I_post": "I_post: loss increase when the head is gated off, θ1 (nats)",
-    "G": "G: mean |dL/dgate| of the head at θ0",
     "Urel": "Urel: |θ1 − θ0| / |θ0| over the head's Q, K, V, O slices",
 }
 CASE_STYLE = {
@@ -35,8 +37,8 @@ CASE_STYLE = {
     "plastic_but_unimportant": {"marker": "s", "s": 70, "edgecolor": "royalblue"},
 }
 CASE_TEXT = {
-    "important_but_static": "important but static (I_pre top {top}, Urel bottom {bottom})",
-    "plastic_but_unimportant": "plastic but unimportant (Urel top {top}, I_pre bottom {bottom})",
+    "important_but_static": "important but static ({i} top {top}, Urel bottom {bottom})",
+    "plastic_but_unimportant": "plastic but unimportant (Urel top {top}, {i} bottom {bottom})",
 }
 SCORES = {"none": "raw scores", "layer_l2": "importance scores / layer L2 norm"}
 DECADES = 1.5  # a quantity spanning this many decades (factor ~30) gets a log axis
@@ -48,8 +50,18 @@ def describe(meta: dict) -> str:
 
 
 def axis_label(quantity: str, normalisation: str = "none") -> str:
-    label = LABELS.get(quantity, quantity)
-    if normalisation == "layer_l2" and quantity in ("I_pre", "I_post", "G"):
+    """What a heads.csv column measures, with its θ0 readout (`I_pre_probe`, `G_random`, ...)."""
+    if quantity in LABELS:
+        label = LABELS[quantity]
+    elif quantity.startswith("I_pre_"):
+        readout = quantity.removeprefix("I_pre_")
+        label = f"{quantity}: loss increase when the head is gated off, {READOUT_TEXT[readout]}"
+    elif quantity.startswith("G_"):
+        readout = quantity.removeprefix("G_")
+        label = f"{quantity}: mean |dL/dgate| of the head, {READOUT_TEXT[readout]}"
+    else:
+        label = quantity
+    if normalisation == "layer_l2" and quantity.startswith(("I_", "G_")):
         label += " / layer L2 norm"
     return label
 
@@ -77,26 +89,57 @@ def set_scale(ax, axis: str, values: Sequence[float]) -> str:
     return scale
 
 
+def within_noise(table: pd.DataFrame, column: str) -> np.ndarray:
+    """Heads whose `column` (an importance) lies within two standard errors of 0."""
+    se = table.get(f"{column}_se")
+    if se is None:
+        return np.zeros(len(table), dtype=bool)
+    return (np.abs(table[column]) < SIGNIFICANT_SE * se).to_numpy()
+
+
 def case_scatter(table: pd.DataFrame, cases: dict, x: str, y: str, stats: dict) -> Figure:
     """Scatter of two per-head quantities (`x` horizontal), coloured by layer, the case sets
-    marked by shape, with the pair's statistics from stats.json as the legend title."""
+    marked by shape, heads whose importance `x` is within two standard errors of 0 drawn hollow,
+    with the pair's statistics from stats.json as the legend title."""
     fig = Figure(figsize=(8.5, 6.2), layout="constrained")
     ax = fig.add_subplot()
     membership = case_membership(table, cases)
     layers = table["layer"].to_numpy()
     norm = {"vmin": layers.min(), "vmax": max(layers.max(), layers.min() + 1), "cmap": "viridis"}
+    noise = within_noise(table, x)
     plain = membership.isna().to_numpy()
     points = ax.scatter(
-        table[x][plain],
-        table[y][plain],
-        c=layers[plain],
+        table[x][plain & ~noise],
+        table[y][plain & ~noise],
+        c=layers[plain & ~noise],
         s=28,
         alpha=0.8,
         edgecolors="none",
         **norm,
     )
-    handles = [Line2D([], [], marker="o", ls="", color="grey", label="other heads")]
+    hollow = plain & noise
+    ax.scatter(
+        table[x][hollow],
+        table[y][hollow],
+        s=28,
+        facecolors="none",
+        edgecolors=layer_colours(layers[hollow], norm),
+        linewidths=1.0,
+    )
+    handles = [
+        Line2D([], [], marker="o", ls="", color="grey", label="other heads"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="none",
+            markeredgecolor="grey",
+            label=f"|{x}| < {SIGNIFICANT_SE:g} SE (not told apart from 0): {int(noise.sum())}",
+        ),
+    ]
     fractions = {"top": f"{cases['top']:.0%}", "bottom": f"{cases['bottom']:.0%}"}
+    fractions["i"] = cases.get("importance", x)
     for name in CASES:
         hit = (membership == name).to_numpy()
         style = CASE_STYLE[name]
@@ -117,8 +160,8 @@ def case_scatter(table: pd.DataFrame, cases: dict, x: str, y: str, stats: dict) 
     fig.colorbar(points, ax=ax, label="layer (0 = closest to the embeddings)")
     set_scale(ax, "x", table[x])
     set_scale(ax, "y", table[y])
-    ax.set_xlabel(axis_label(x, stats["normalisation"]))
-    ax.set_ylabel(axis_label(y, stats["normalisation"]))
+    ax.set_xlabel(axis_label(x, stats["normalisation"]), fontsize=9)
+    ax.set_ylabel(axis_label(y, stats["normalisation"]), fontsize=9)
     ax.set_title(f"{x} vs {y} per attention head — {describe(stats)}")
     # The statistics head the legend, which "best" places where it hides the fewest points.
     ax.legend(
@@ -133,19 +176,39 @@ def case_scatter(table: pd.DataFrame, cases: dict, x: str, y: str, stats: dict) 
     return fig
 
 
+def layer_colours(values: np.ndarray, norm: dict) -> np.ndarray:
+    """RGBA colours of `values` under the scatter colour map and limits `norm`."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    scale = Normalize(vmin=norm["vmin"], vmax=norm["vmax"])
+    return colormaps[norm["cmap"]](scale(values))
+
+
 def _pair_summary(stats: dict, x: str, y: str) -> str:
-    """The pair's raw and within-layer rho and top-K overlap, as printed in a scatter's corner."""
+    """The pair's raw and within-layer rho and top-K overlap with their bootstrap intervals, as
+    printed in a scatter's corner."""
     key = pair_name(x, y) if pair_name(x, y) in stats["spearman"] else pair_name(y, x)
     rho, top = stats["spearman"][key], stats["top_k_overlap"][key]
+    level = f"{stats['bootstrap']['level']:.0%}"
     return "\n".join(
         [
-            f"Spearman ρ = {_fmt(rho['rho'])} (p = {_fmt(rho['p'], 'g')})",
-            f"within layers ρ = {_fmt(rho['rho_layer'])} (p = {_fmt(rho['p_layer'], 'g')})",
-            f"top-{top['k']} overlap {top['overlap']} "
+            f"Spearman ρ = {_fmt(rho['rho'])} {_ci(rho.get('rho_ci'))} (p = {_fmt(rho['p'], 'g')})",
+            f"within layers ρ = {_fmt(rho['rho_layer'])} {_ci(rho.get('rho_layer_ci'))} "
+            f"(p = {_fmt(rho['p_layer'], 'g')})",
+            f"top-{top['k']} overlap {top['overlap']} {_ci(top.get('overlap_ci'), 'd')} "
             f"(chance {top['expected']:.1f}, p = {_fmt(top['p'], 'g')})",
-            f"N = {stats['n_heads']} heads",
+            f"[ ]: {level} bootstrap interval over {stats['bootstrap']['n_examples']} examples;"
+            f" N = {stats['n_heads']} heads",
         ]
     )
+
+
+def _ci(interval, kind: str = "f") -> str:
+    if interval is None:
+        return "[n/a]"
+    low, high = interval
+    return f"[{low:.0f}, {high:.0f}]" if kind == "d" else f"[{low:.2f}, {high:.2f}]"
 
 
 def _fmt(value, kind: str = "f") -> str:
@@ -158,17 +221,20 @@ def stats_figure(stats: dict) -> Figure:
     """Bars of every pair's Spearman rho (raw and within layers) with p-values, and the top-K
     overlaps against their chance expectation with hypergeometric p-values."""
     pairs = list(stats["spearman"])
-    names = [p.replace("_vs_", "\nvs ") for p in pairs]
+    names = [p.replace("_vs_", " vs ") for p in pairs]
     idx = np.arange(len(pairs))
-    fig = Figure(figsize=(12, 5.2), layout="constrained")
-    ax_rho, ax_top = fig.subplots(1, 2, width_ratios=[3, 2])
+    fig = Figure(figsize=(max(10, 0.75 * len(pairs) + 3), 10.5), layout="constrained")
+    ax_rho, ax_top = fig.subplots(2, 1)
     width = 0.38
     for offset, key, pkey, colour, label in (
         (-width / 2, "rho", "p", "tab:blue", "raw Spearman ρ"),
         (width / 2, "rho_layer", "p_layer", "tab:orange", "controlling for layer (partial ρ)"),
     ):
         values = [_nan(stats["spearman"][p][key]) for p in pairs]
-        bars = ax_rho.bar(idx + offset, values, width, color=colour, label=label)
+        error = _error_bars(values, [stats["spearman"][p].get(f"{key}_ci") for p in pairs])
+        bars = ax_rho.bar(
+            idx + offset, values, width, yerr=error, capsize=2, color=colour, label=label
+        )
         ax_rho.bar_label(
             bars,
             labels=[f"p={_fmt(stats['spearman'][p][pkey], 'g')}" for p in pairs],
@@ -179,37 +245,54 @@ def stats_figure(stats: dict) -> Figure:
     ax_rho.axhline(0, color="black", lw=0.8)
     ax_rho.set_ylim(-1.45, 1.45)
     ax_rho.set_yticks(np.linspace(-1, 1, 9))
-    ax_rho.set_xticks(idx, names, fontsize=8)
+    ax_rho.set_xticks(idx, names, fontsize=8, rotation=30, ha="right")
     ax_rho.set_ylabel("Spearman ρ over heads")
-    ax_rho.set_title("Rank correlations (p: two-sided)")
+    ax_rho.set_title(
+        f"Rank correlations (p: two-sided; bars: {stats['bootstrap']['level']:.0%} bootstrap "
+        f"interval over {stats['bootstrap']['n_examples']} examples)"
+    )
     ax_rho.legend(fontsize=8, loc="lower left")
 
     overlaps = [stats["top_k_overlap"][p] for p in pairs]
     k = overlaps[0]["k"]
+    observed = [float(o["overlap"]) for o in overlaps]
     bars = ax_top.bar(
         idx,
-        [o["overlap"] for o in overlaps],
+        observed,
         0.6,
+        yerr=_error_bars(observed, [o.get("overlap_ci") for o in overlaps]),
+        capsize=2,
         color="tab:green",
         label=f"observed top-{k} overlap",
     )
-    ax_top.bar_label(bars, labels=[f"p={_fmt(o['p'], 'g')}" for o in overlaps], fontsize=7)
+    labels = [f"p={_fmt(o['p'], 'g')}" for o in overlaps]
+    ax_top.bar_label(bars, labels=labels, fontsize=7, rotation=90, padding=3)
     ax_top.axhline(
         overlaps[0]["expected"],
         color="black",
         ls="--",
         label=f"chance K²/N = {overlaps[0]['expected']:.1f}",
     )
-    ax_top.set_ylim(0, k * 1.12)
-    ax_top.set_xticks(idx, names, fontsize=8)
+    ax_top.set_ylim(0, k * 1.3)
+    ax_top.set_xticks(idx, names, fontsize=8, rotation=30, ha="right")
     ax_top.set_ylabel(f"heads in both top-{k} sets")
     ax_top.set_title("Top-K overlap (p: hypergeometric, P(≥ observed))")
     ax_top.legend(fontsize=8, loc="upper right")
     fig.suptitle(
         f"Head statistics — {describe(stats)} (N = {stats['n_heads']} heads, "
-        f"{stats['n_layers']} layers, {SCORES[stats['normalisation']]})"
+        f"{stats['n_layers']} layers, {SCORES[stats['normalisation']]}; θ0 readouts: "
+        f"{', '.join(stats['readouts'])})"
     )
     return fig
+
+
+def _error_bars(values: Sequence[float], intervals: Sequence) -> np.ndarray:
+    """`[2, n]` distances from each value down and up to its interval (0 where it has none)."""
+    error = np.zeros((2, len(values)))
+    for i, (value, interval) in enumerate(zip(values, intervals, strict=True)):
+        if interval is not None and np.isfinite(value):
+            error[:, i] = [max(value - interval[0], 0.0), max(interval[1] - value, 0.0)]
+    return error
 
 
 def _nan(value) -> float:
@@ -261,13 +344,14 @@ def pruning_figure(rows: pd.DataFrame, meta: dict) -> Figure:
 def summary_figure(per_seed: pd.DataFrame, stability: dict, meta: dict) -> Figure:
     """Across seeds: each correlation and top-K overlap (seeds as dots, mean, min–max bar), and
     the rank stability of each quantity between seeds."""
-    fig = Figure(figsize=(13, 5.5), layout="constrained")
-    ax_rho, ax_top, ax_stab = fig.subplots(1, 3, width_ratios=[3, 2, 1.4])
+    fig = Figure(figsize=(16, 10.5), layout="constrained")
+    axes = fig.subplot_mosaic([["rho", "rho"], ["top", "stab"]], width_ratios=[3, 1])
+    ax_rho, ax_top, ax_stab = axes["rho"], axes["top"], axes["stab"]
     n_seeds = len(per_seed)
     rho_cols = [c for c in per_seed.columns if c.startswith("spearman.") and c.endswith(".rho")]
     pairs = [c.split(".")[1] for c in rho_cols]
     idx = np.arange(len(pairs))
-    names = [p.replace("_vs_", "\nvs ") for p in pairs]
+    names = [p.replace("_vs_", " vs ") for p in pairs]
     for offset, suffix, colour, label in (
         (-0.17, "rho", "tab:blue", "raw ρ"),
         (0.17, "rho_layer", "tab:orange", "controlling for layer"),
@@ -276,7 +360,7 @@ def summary_figure(per_seed: pd.DataFrame, stability: dict, meta: dict) -> Figur
         _spread(ax_rho, idx + offset, per_seed[cols].to_numpy(dtype=float), colour, label)
     ax_rho.axhline(0, color="black", lw=0.8)
     ax_rho.set_ylim(-1.1, 1.1)
-    ax_rho.set_xticks(idx, names, fontsize=8)
+    ax_rho.set_xticks(idx, names, fontsize=8, rotation=30, ha="right")
     ax_rho.set_ylabel("Spearman ρ over heads")
     ax_rho.set_title("Rank correlations over heads")
     ax_rho.legend(fontsize=8, loc="lower left")
@@ -287,7 +371,7 @@ def summary_figure(per_seed: pd.DataFrame, stability: dict, meta: dict) -> Figur
     ax_top.axhline(expected, color="black", ls="--", label=f"chance K²/N = {expected:.1f}")
     k = int(per_seed[f"top_k_overlap.{pairs[0]}.k"].iloc[0])
     ax_top.set_ylim(0, k * 1.05)
-    ax_top.set_xticks(idx, names, fontsize=8)
+    ax_top.set_xticks(idx, names, fontsize=8, rotation=30, ha="right")
     ax_top.set_ylabel(f"heads in both top-{k}")
     ax_top.set_title("Top-K overlap")
     ax_top.legend(fontsize=8)
@@ -301,7 +385,7 @@ def summary_figure(per_seed: pd.DataFrame, stability: dict, meta: dict) -> Figur
         pos = np.arange(len(quantities))
         ax_stab.bar(pos, means, 0.6, color="tab:purple", label="mean over seed pairs")
         ax_stab.scatter(pos, mins, marker="_", s=300, color="black", label="min over seed pairs")
-        ax_stab.set_xticks(pos, quantities)
+        ax_stab.set_xticks(pos, quantities, rotation=45, ha="right", fontsize=8)
         ax_stab.set_ylim(min(0.0, *mins) - 0.05, 1.05)
         ax_stab.legend(fontsize=7, loc="lower left")
     else:
@@ -336,14 +420,16 @@ def write_seed_figures(
 ) -> None:
     """Draw every figure of one seed from its measurements (no model is loaded).
 
-    `outputs` maps I_vs_U, I_vs_G, stats and pruning to the PNG paths. The scores are shown in
-    the view the statistics used (raw, or per-layer normalised; stats.json says which).
+    `outputs` maps I_vs_U, I_vs_G, stats and pruning to the PNG paths. The scatters show I_pre
+    and G of the analysis readout (stats.json `readout`), in the view the statistics used (raw,
+    or per-layer normalised; stats.json says which).
     """
     stats = json.loads(Path(stats_json).read_text(encoding="utf-8"))
     cases = json.loads(Path(cases_json).read_text(encoding="utf-8"))
     table = analysis_view(read_head_table(heads_csv), stats["normalisation"] == "layer_l2")
-    save_figure(case_scatter(table, cases, "I_pre", "Urel", stats), outputs["I_vs_U"])
-    save_figure(case_scatter(table, cases, "I_pre", "G", stats), outputs["I_vs_G"])
+    importance, readout = f"I_pre_{stats['readout']}", stats["readout"]
+    save_figure(case_scatter(table, cases, importance, "Urel", stats), outputs["I_vs_U"])
+    save_figure(case_scatter(table, cases, importance, f"G_{readout}", stats), outputs["I_vs_G"])
     save_figure(stats_figure(stats), outputs["stats"])
     rows = pd.read_json(pruning_jsonl, lines=True)
     save_figure(pruning_figure(rows, stats), outputs["pruning"])

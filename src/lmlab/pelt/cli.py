@@ -1,6 +1,7 @@
 """`lmlab unipelt ...`: the UniPELT comparison (SPEC §7), one sub-command per rule.
 
-    train         metrics.json, gates.csv and stored/ of one (task, K, method, seed) run
+    train         metrics.json, efficiency.json, gates.csv and stored/ of one (task, K, method,
+                  seed) run
     gates-figure  fig_gates.png of one gated run, from its gates.csv (no model is loaded)
     summary       Table 1 and Table 4 (csv and markdown), summary.json, fig_compare.png
 
@@ -44,6 +45,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--efficiency", type=section_parser(Efficiency), required=True, help="`unipelt.efficiency`"
     )
     train.add_argument("--metrics", required=True, help="metrics.json to write")
+    train.add_argument("--efficiency-json", required=True, help="efficiency.json to write")
     train.add_argument("--gates", required=True, help="gates.csv to write")
     train.add_argument("--stored", required=True, help="directory of the stored artefact")
     train.add_argument("--state", required=True, help="the training loop's resumable checkpoint")
@@ -58,6 +60,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
     summary = stages.add_parser("summary", help="Tables 1 and 4 over every run")
     summary.add_argument("--metrics", nargs="+", required=True, help="every run's metrics.json")
+    summary.add_argument(
+        "--efficiency-json", nargs="+", required=True, help="their efficiency.json, in order"
+    )
     for name in SUMMARY_OUTPUTS:
         summary.add_argument(f"--{name}", required=True)
     summary.set_defaults(func=_summary)
@@ -66,7 +71,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 def _train(args: argparse.Namespace) -> int:
     from lmlab.pelt.train import train_unipelt
 
-    outputs = {"metrics": args.metrics, "gates": args.gates, "stored": args.stored}
+    outputs = {"metrics": args.metrics, "efficiency": args.efficiency_json, "gates": args.gates,
+               "stored": args.stored}  # fmt: skip
     train_unipelt(
         args.model, args.task, args.source, args.k, args.method, args.seed, args.sizes,
         args.train, args.dev_size, args.max_seq_len, args.efficiency, outputs, args.state,
@@ -87,5 +93,5 @@ def _summary(args: argparse.Namespace) -> int:
 
     outputs = {name.replace("-", "_"): getattr(args, name.replace("-", "_"))
                for name in SUMMARY_OUTPUTS}  # fmt: skip
-    summarise(args.metrics, outputs)
+    summarise(args.metrics, args.efficiency_json, outputs)
     return 0

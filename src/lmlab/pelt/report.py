@@ -7,10 +7,12 @@ Across runs (`summary/`):
   MCC for CoLA, F1 for MRPC and QQP, Spearman for STS-B, accuracy otherwise) as mean ± std over
   seeds, with the average over tasks (per seed, then mean ± std over seeds), as the paper's
   Table 1;
-- `table4.csv` / `table4.md`: per method, relative to `full`: trainable parameters as stored (%
-  of the classifier), seconds per training step, inference latency per example (and peak memory
-  where measured), means over every run, as the paper's Table 4 (UniPELT: 1.26%, 67%, 127%);
-- `summary.json` (DVC metric): the average per (K, method) and the Table 4 ratios;
+- `table4.csv` / `table4.md`: per method, trainable parameters as stored (% of the classifier)
+  and, relative to `full`, seconds per training step, inference latency per example and peak
+  inference memory (each run's `efficiency.json`), means over every run, as the paper's Table 4
+  (UniPELT: 1.26%, 67%, 127%). Machine timings: plain outputs, not DVC metrics;
+- `summary.json` (DVC metric, byte-identical between two runs on a CPU): the average per
+  (K, method) and the stored trainable parameters per method (% of the classifier);
 - `fig_compare.png`: per K, the average over tasks per method, mean and each seed.
 Standard deviations use n - 1 and are NaN with one seed.
 """
@@ -30,6 +32,8 @@ from lmlab.pelt.config import METHODS
 from lmlab.runtime.atomic import atomic_path, write_json, write_text
 from lmlab.runtime.figures import save_figure
 
+RATIO_COLUMNS = ("seconds_per_train_step", "latency_ms_per_example", "peak_memory_mb")
+
 
 def gate_figure(gates: pd.DataFrame, title: str) -> Figure:
     """Heatmap of the mean gate (0-1) per layer (rows) and submodule (columns)."""
@@ -47,11 +51,15 @@ def gate_figure(gates: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+def _read_json(path: str | os.PathLike) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def write_gate_figure(
     gates_csv: str | os.PathLike, metrics_json: str | os.PathLike, output: str | os.PathLike
 ) -> None:
     """Stage `gates-figure`: fig_gates.png of one run (no model is loaded)."""
-    run = json.loads(Path(metrics_json).read_text(encoding="utf-8"))
+    run = _read_json(metrics_json)
     gates = pd.read_csv(gates_csv)
     if gates.empty:
         raise ValueError(f"{gates_csv}: method {run['method']!r} has no gates")
@@ -59,11 +67,16 @@ def write_gate_figure(
     save_figure(gate_figure(gates, title), output)
 
 
-def read_runs(metrics_jsons: Sequence[str | os.PathLike]) -> pd.DataFrame:
-    """One row per run: task, k, method, seed, test and dev metric (x100), efficiency."""
+def read_runs(
+    metrics_jsons: Sequence[str | os.PathLike], efficiency_jsons: Sequence[str | os.PathLike]
+) -> pd.DataFrame:
+    """One row per run: task, k, method, seed, test and dev metric (x100) from its metrics.json,
+    training and inference cost from its efficiency.json (given in the same order)."""
+    if len(metrics_jsons) != len(efficiency_jsons):
+        raise ValueError("unipelt summary: give one efficiency.json per metrics.json")
     rows = []
-    for path in metrics_jsons:
-        run = json.loads(Path(path).read_text(encoding="utf-8"))
+    for metrics_path, efficiency_path in zip(metrics_jsons, efficiency_jsons, strict=True):
+        run, cost = _read_json(metrics_path), _read_json(efficiency_path)
         rows.append(
             {
                 "task": run["task"],
@@ -75,9 +88,9 @@ def read_runs(metrics_jsons: Sequence[str | os.PathLike]) -> pd.DataFrame:
                 "dev": 100 * run["dev"],
                 "stored": run["trainable_parameters"]["stored"],
                 "model": run["trainable_parameters"]["model"],
-                "step_seconds": run["seconds_per_train_step"],
-                "latency_ms": run["inference"]["latency_ms_per_example"],
-                "peak_memory_mb": run["inference"]["peak_memory_mb"],
+                "step_seconds": cost["seconds_per_train_step"],
+                "latency_ms": cost["inference"]["latency_ms_per_example"],
+                "peak_memory_mb": cost["inference"]["peak_memory_mb"],
             }
         )
     return pd.DataFrame(rows)
@@ -117,7 +130,7 @@ def table4(runs: pd.DataFrame) -> pd.DataFrame:
     )
     if "full" in table.index:
         full = table.loc["full"]
-        for column in ("seconds_per_train_step", "latency_ms_per_example", "peak_memory_mb"):
+        for column in RATIO_COLUMNS:
             table[f"{column}_vs_full"] = table[column] / full[column]
     return table.reset_index()
 
@@ -146,13 +159,16 @@ def table1_markdown(table: pd.DataFrame) -> str:
 
 
 def table4_markdown(table: pd.DataFrame) -> str:
-    lines = ["| method | stored params (%) | train time / full | inference / full |",
-             "|---|---:|---:|---:|"]  # fmt: skip
+    """The paper's Table 4 columns plus peak inference memory, ratios to `full`."""
+    lines = ["| method | stored params (%) | train time / full | inference / full "
+             "| peak memory / full |",
+             "|---|---:|---:|---:|---:|"]  # fmt: skip
     for _, row in table.iterrows():
+        ratios = (row.get(f"{c}_vs_full", np.nan) for c in RATIO_COLUMNS)
         lines.append(
             f"| {row['method']} | {row['trainable_stored_pct']:.2f} | "
-            f"{row.get('seconds_per_train_step_vs_full', np.nan):.2f} | "
-            f"{row.get('latency_ms_per_example_vs_full', np.nan):.2f} |"
+            + " | ".join(f"{r:.2f}" for r in ratios)
+            + " |"
         )
     return "\n".join(lines) + "\n"
 
@@ -178,12 +194,16 @@ def compare_figure(runs: pd.DataFrame) -> Figure:
     return fig
 
 
-def summarise(metrics_jsons: Sequence[str | os.PathLike], outputs: dict[str, str]) -> dict:
+def summarise(
+    metrics_jsons: Sequence[str | os.PathLike],
+    efficiency_jsons: Sequence[str | os.PathLike],
+    outputs: dict[str, str],
+) -> dict:
     """Stage `summary`: every file of `outputs` (table1_csv, table1_md, table4_csv, table4_md,
-    summary, figure) from the runs' metrics.json."""
+    summary, figure) from the runs' metrics.json and efficiency.json (in the same order)."""
     if not metrics_jsons:
         raise ValueError("unipelt summary: no run given")
-    runs = read_runs(metrics_jsons)
+    runs = read_runs(metrics_jsons, efficiency_jsons)
     first, efficiency = table1(runs), table4(runs)
     with atomic_path(outputs["table1_csv"]) as tmp:
         first.to_csv(tmp, index=False, float_format="%.4g", na_rep="NaN")
@@ -200,16 +220,8 @@ def summarise(metrics_jsons: Sequence[str | os.PathLike], outputs: dict[str, str
             }
             for k, part in averages.groupby("k", sort=False)
         },
-        "efficiency_vs_full": {
-            row["method"]: {
-                key: (None if pd.isna(row.get(key)) else float(row[key]))
-                for key in (
-                    "trainable_stored_pct",
-                    "seconds_per_train_step_vs_full",
-                    "latency_ms_per_example_vs_full",
-                )
-            }
-            for _, row in efficiency.iterrows()
+        "trainable_stored_pct": {
+            row["method"]: float(row["trainable_stored_pct"]) for _, row in efficiency.iterrows()
         },
     }
     write_json(outputs["summary"], summary)

@@ -12,9 +12,11 @@ linear decay, early stopping after `patience` epochs without a dev gain, the tas
 Outputs:
 - `metrics.json`: best dev metric, test metric of that epoch's model (scored once, after
   training: the test split plays no part in training or selection), trainable
-  parameters per component during training and as stored, seconds per training step,
-  inference latency per example and peak memory at `unipelt.efficiency`'s batch and length, the
-  dev metric per epoch;
+  parameters per component during training and as stored, the dev metric per epoch;
+- `efficiency.json` (what the machine measured, apart: no two runs share it): seconds per
+  training step, the loop's timings (`lmlab.training.timings`), and inference latency per
+  example and peak memory (`lmlab.pelt.efficiency`, on CUDA and CPU alike) at
+  `unipelt.efficiency`'s batch and length;
 - `gates.csv`: mean gate per layer and submodule on dev, read once after training from on-device
   running sums (no row for a method without gates: the header alone);
 - `stored/`: the artefact inference needs (`lmlab.pelt.stored`).
@@ -46,6 +48,7 @@ from lmlab.tasks.metrics import primary_metric
 from lmlab.training.classification import ClassificationProblem
 from lmlab.training.loop import LoopSettings, ParamGroup, train
 from lmlab.training.state import clear_state, fingerprint
+from lmlab.training.timings import run_timings
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +88,8 @@ def train_unipelt(
     state_path: str | os.PathLike,
     device: str = "auto",
 ) -> dict:
-    """Train one run and write `outputs` (`metrics`, `gates`, `stored`); returns the metrics."""
+    """Train one run and write `outputs` (`metrics`, `efficiency`, `gates`, `stored`); returns
+    the metrics."""
     seed_everything(seed)
     spec = glue_task(task)
     model, tokenizer = initial_classifier(model_spec, spec.label_names, seed)
@@ -141,9 +145,6 @@ def train_unipelt(
             "stored_by_component": counts.stored,
             "model": counts.model,
         },
-        "seconds_per_train_step": result.train_seconds / steps,
-        "train_examples_per_second": result.examples_per_second,
-        "inference": cost,
         "device": str(target),
         "epochs": [
             {
@@ -153,10 +154,16 @@ def train_unipelt(
             }
             for row in result.history
         ],
-        "resumed_from_epoch": result.resumed_from,
+    }
+    measured = {
+        # no step in this process when it resumed after the last epoch (killed while writing)
+        "seconds_per_train_step": result.train_seconds / steps if steps else float("nan"),
+        **run_timings(result),
+        "inference": cost,
     }
     with atomic_path(outputs["gates"]) as tmp:
         gates.to_csv(tmp, index=False, float_format="%.6g")
+    write_json(outputs["efficiency"], measured)
     write_json(outputs["metrics"], metrics)
     clear_state(state_path)
     log.info("%s K=%s %s seed %d: dev %s %.4f, test %.4f", task, k, method, seed, metric,

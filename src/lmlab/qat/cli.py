@@ -1,7 +1,7 @@
 """`lmlab qat ...`: the QAT stages (SPEC §6), one sub-command per rule.
 
     matches   <split>.matches.npz: which LM tokens match which graph nodes (once per split)
-    train     metrics.json and curve.csv of one (variant, seed) run
+    train     metrics.json, efficiency.json and curve.csv of one (variant, seed) run
     figure    fig_curve.png of one run, from its curve.csv (no model is loaded)
     summary   summary.csv, summary.json and fig_compare.png over every variant and seed
 
@@ -47,6 +47,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     for kind in ("subgraph", "metapath", "matches"):
         train.add_argument(f"--{kind}", nargs="+", help="one per split (qat only)")
     train.add_argument("--metrics", required=True, help="metrics.json to write")
+    train.add_argument("--efficiency-json", required=True, help="efficiency.json to write")
     train.add_argument("--curve", required=True, help="curve.csv to write")
     train.add_argument("--state", required=True, help="the training loop's resumable checkpoint")
     train.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -108,6 +109,7 @@ def _train(args: argparse.Namespace) -> int:
         args.seed,
         files,
         args.metrics,
+        args.efficiency_json,
         args.curve,
         args.state,
         args.device,

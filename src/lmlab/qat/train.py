@@ -12,9 +12,10 @@ Loss of a micro-batch of Q questions: the summed cross-entropy over the choices 
 Q * `lambda_rpe` * mean(tanh(bias)) (the regulariser, counted once per question so that the
 loop's division by the effective batch gives the paper's per-batch loss).
 
-Outputs: `metrics.json` (best dev accuracy, test accuracy at the best dev epoch, best epoch, wall
-time, training examples/s, trainable parameters, the run's settings) and `curve.csv` (per epoch:
-train loss, dev and test loss and accuracy).
+Outputs: `metrics.json` (best dev accuracy, test accuracy at the best dev epoch, best epoch,
+trainable parameters, the run's settings), `efficiency.json` (what the machine measured, apart:
+wall time, training examples/s, `lmlab.training.timings`) and `curve.csv` (per epoch: train
+loss, dev and test loss and accuracy).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -37,6 +39,7 @@ from lmlab.runtime.atomic import atomic_path, write_json
 from lmlab.training.classification import epoch_batches
 from lmlab.training.loop import LoopSettings, ParamGroup, train
 from lmlab.training.state import clear_state, fingerprint
+from lmlab.training.timings import run_timings
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,15 @@ def loop_settings(settings: QATTrain) -> LoopSettings:
     )
 
 
+class QATRun(NamedTuple):
+    """What one run writes: `metrics` (what the model achieved), `efficiency` (what the machine
+    measured) and the per-epoch `curve`."""
+
+    metrics: dict
+    efficiency: dict
+    curve: pd.DataFrame
+
+
 def run_training(
     model: QATModel,
     splits: dict[str, QATExamples],
@@ -124,8 +136,8 @@ def run_training(
     seed: int,
     state_path: str | os.PathLike | None,
     identity: dict,
-) -> tuple[dict, pd.DataFrame]:
-    """Train `model` on `splits` (train, dev, test); return the metrics record and the curve."""
+) -> QATRun:
+    """Train `model` on `splits` (train, dev, test); return its records."""
     problem = QATProblem(
         splits["train"],
         splits["dev"],
@@ -162,28 +174,26 @@ def run_training(
         "test_accuracy_at_best_dev": result.best["test"]["accuracy"],
         "best_epoch": result.best_epoch,
         "epochs_run": len(result.history),
-        "wall_seconds": result.seconds,
-        "train_examples_per_second": result.examples_per_second,
         "trainable_parameters": trainable,
         "micro_batch_size": result.micro_batch_size,
-        "resumed_from_epoch": result.resumed_from,
         "questions": sizes,
         "model": dataclasses.asdict(config),
         "train": dataclasses.asdict(settings),
     }
-    return metrics, curve
+    return QATRun(metrics, run_timings(result), curve)
 
 
 def write_outputs(
-    metrics: dict,
-    curve: pd.DataFrame,
+    run: QATRun,
     metrics_path: str | os.PathLike,
+    efficiency_path: str | os.PathLike,
     curve_path: str | os.PathLike,
 ) -> None:
-    """metrics.json and curve.csv, each written atomically."""
+    """metrics.json, efficiency.json and curve.csv, each written atomically."""
     with atomic_path(curve_path) as tmp:
-        curve.to_csv(tmp, index=False, float_format="%.6g")
-    write_json(metrics_path, metrics)
+        run.curve.to_csv(tmp, index=False, float_format="%.6g")
+    write_json(efficiency_path, run.efficiency)
+    write_json(metrics_path, run.metrics)
 
 
 @dataclass(frozen=True)
@@ -206,14 +216,15 @@ def train_qat(
     seed: int,
     files: dict[str, SplitFiles],
     metrics_path: str | os.PathLike,
+    efficiency_path: str | os.PathLike,
     curve_path: str | os.PathLike,
     state_path: str | os.PathLike,
     device: str = "auto",
 ) -> dict:
     """Stage function: train one (variant, seed) run from the pipeline's files (`files` by
-    split: train, dev, test) and write metrics.json and curve.csv. With two GPUs visible (the
-    rule claimed two: `qat.gpus: 2`) the encoder runs on the first and the graph side on the
-    second."""
+    split: train, dev, test) and write metrics.json, efficiency.json and curve.csv. With two
+    GPUs visible (the rule claimed two: `qat.gpus: 2`) the encoder runs on the first and the
+    graph side on the second."""
     from lmlab.qat.model import build_model
     from lmlab.qat.placement import place_model
     from lmlab.qat.split import split_examples
@@ -230,9 +241,10 @@ def train_qat(
     chance = 1.0 / splits["train"].num_choices
     identity = {"dataset": dataset, "encoder": model_spec, "max_node_num": max_node_num,
                 "chance": chance}  # fmt: skip
-    metrics, curve = run_training(model, splits, config, settings, seed, state_path, identity)
-    write_outputs(metrics, curve, metrics_path, curve_path)
+    run = run_training(model, splits, config, settings, seed, state_path, identity)
+    write_outputs(run, metrics_path, efficiency_path, curve_path)
     clear_state(state_path)
+    metrics = run.metrics
     log.info(
         "%s seed %d: best dev %.4f (epoch %d), test %.4f",
         config.variant, seed, metrics["best_dev_accuracy"], metrics["best_epoch"],

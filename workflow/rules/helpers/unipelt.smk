@@ -36,8 +36,9 @@ def unipelt_runs():
     ]
 
 
-def unipelt_metrics_files():
-    return [unipelt_file("metrics.json", *run) for run in unipelt_runs()]
+def unipelt_run_files(name):
+    """The file `name` of every configured run, in unipelt_runs() order."""
+    return [unipelt_file(name, *run) for run in unipelt_runs()]
 
 
 def unipelt_targets():
