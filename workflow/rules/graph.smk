@@ -5,7 +5,7 @@
 rule graph_conceptnet:
     """Extract the pruned English ConceptNet: concept and relation vocabularies, graph.npz."""
     input:
-        assertions=data_location("conceptnet"),
+        assertions=conceptnet_assertions,
         merge=f"{GRAPH_RESOURCES}/merge_relation.txt",
         relation_list=f"{GRAPH_RESOURCES}/relation.txt",
         code=code("graph", "conceptnet"),

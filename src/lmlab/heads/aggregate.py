@@ -301,7 +301,7 @@ def aggregate_seed(
             "resamples": bootstrap.resamples,
             "level": bootstrap.level,
             "seed": bootstrap.seed,
-            "method": "percentile",
+            "method": "basic (2 t - replicate percentiles), clipped to the range",
             "fixed": [q for q in compared if q not in per_head],
         },
     }

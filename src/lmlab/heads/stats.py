@@ -14,9 +14,10 @@ For every pair of the quantities (I_pre and G of every measured θ0 readout, I_p
   `partial_corr`, which is not a dependency here).
 - The overlap of the two top-K sets, against its chance expectation K^2/N when the sets were
   independent uniform draws, with the hypergeometric p-value P(overlap >= observed).
-- For each of them a bootstrap interval over the eval subset's examples (`lmlab.heads.bootstrap`;
-  `*_ci` keys), when the per-example values are given. The p-values treat the heads of one model
-  as independent draws, which they are not; the intervals make no such assumption.
+- For each of them a basic bootstrap interval over the eval subset's examples
+  (`lmlab.heads.bootstrap`; `*_ci` keys), when the per-example values are given. The p-values
+  treat the heads of one model as independent draws, which they are not; the intervals make no
+  such assumption.
 
 Every statistic is computed column-wise (`*_columns`: one column per bootstrap replicate), so
 the point estimate and its replicates come from the same code.
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from lmlab.heads.bootstrap import percentile_interval
+from lmlab.heads.bootstrap import basic_interval
 
 
 def quantities(readouts: Sequence[str]) -> list[str]:
@@ -159,7 +160,8 @@ def seed_statistics(
     `table` has one row per head with a `layer` column and the quantity columns. `k` larger than
     the number of heads is clamped to it (and the clamped value is what is recorded as `k`).
     `replicates` (quantity -> `[N, B]` bootstrap replicates, rows in `table`'s order) adds the
-    percentile interval at `level` of every statistic (`rho_ci`, `rho_layer_ci`, `overlap_ci`).
+    basic bootstrap interval at `level` of every statistic (`rho_ci`, `rho_layer_ci`,
+    `overlap_ci`).
     """
     missing = [q for q in (*compared, "layer") if q not in table.columns]
     if missing:
@@ -179,12 +181,13 @@ def seed_statistics(
         overlaps[pair] = top_k_overlap(table[x], table[y], k_used)
         if replicates is not None:
             rx, ry = replicates[x], replicates[y]
-            correlations[pair]["rho_ci"] = percentile_interval(spearman_columns(rx, ry), level)
-            correlations[pair]["rho_layer_ci"] = percentile_interval(
-                partial_spearman_columns(rx, ry, layers), level
-            )
-            overlaps[pair]["overlap_ci"] = percentile_interval(
-                overlap_columns(rx, ry, k_used), level
+            rhos = {"rho": spearman_columns(rx, ry)}
+            rhos["rho_layer"] = partial_spearman_columns(rx, ry, layers)
+            for key, values in rhos.items():
+                estimate = correlations[pair][key]
+                correlations[pair][f"{key}_ci"] = basic_interval(values, estimate, level, (-1, 1))
+            overlaps[pair]["overlap_ci"] = basic_interval(
+                overlap_columns(rx, ry, k_used), overlaps[pair]["overlap"], level, (0, k_used)
             )
     return {
         "n_heads": n,

@@ -62,3 +62,9 @@ def graph_targets():
         targets.append(grounded_file(dataset, split))
         targets.append(qagnn_adj_file(dataset, split))
     return targets
+
+
+def conceptnet_assertions(wildcards):
+    """The ConceptNet assertions file, looked up only when a graph job is needed: a run that asks
+    for head-study or UniPELT targets alone needs no data.files.conceptnet."""
+    return data_location("conceptnet")
