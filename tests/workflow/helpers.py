@@ -9,6 +9,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 NOTHING_TO_DO = "Nothing to be done"
+GIT_USER = ("-c", "user.name=lmlab tests", "-c", "user.email=tests@lmlab.invalid")
 
 
 def user_env(tmp: Path | None = None) -> dict[str, str]:

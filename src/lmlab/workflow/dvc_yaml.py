@@ -15,6 +15,11 @@ the DAG; `--detailed-summary` only shows inputs of files that already exist). Wh
 not say — which config keys a rule reads, which outputs are metrics or plots — comes from
 `workflow/dvc-stages.yaml`; a rule missing there is an error, so the two cannot drift apart
 silently, and tests regenerate dvc.yaml and fail on any difference.
+
+Metrics and plots stay in DVC's cache like every other output (not `cache: false`, DVC's default
+for metrics kept in git): `results/` is git-ignored, so only the cache carries them through
+`dvc push` / `git clone` + `dvc pull`, and `dvc metrics diff` / `dvc exp show` read other
+revisions' values from it.
 """
 
 from __future__ import annotations
@@ -120,21 +125,32 @@ def build(jobs: list[Job], spec: dict, files: dict[str, str], params_file: str) 
         metrics = _marked(job.output, rule_spec.get("metrics"))
         plots = _marked([p for p in job.output if p not in metrics], rule_spec.get("plots"))
         outs = [p for p in job.output if p not in metrics and p not in plots]
-        for key, paths in (("outs", outs), ("metrics", metrics), ("plots", plots)):
-            if paths:
-                stage[key] = [{p: {"cache": False}} for p in paths] if key == "metrics" else paths
+        plot_entries = [_with_properties(p, rule_spec["plots"]) for p in plots]
+        for key, entries in (("outs", outs), ("metrics", metrics), ("plots", plot_entries)):
+            if entries:
+                stage[key] = entries
         stages[name] = stage
     return {"stages": stages}
 
 
-def _marked(paths: list[str], spec: bool | list[str] | None) -> list[str]:
+def _marked(paths: list[str], spec: bool | list[str] | dict[str, dict] | None) -> list[str]:
     """The outputs a dvc-stages.yaml `metrics:`/`plots:` entry selects: all of them for `true`,
-    those whose file name matches one of the glob patterns for a list."""
+    those whose file name matches one of the glob patterns of a list (or of a mapping's keys)."""
     if not spec:
         return []
     if spec is True:
         return list(paths)
     return [p for p in paths if any(fnmatch.fnmatch(Path(p).name, pattern) for pattern in spec)]
+
+
+def _with_properties(path: str, spec: bool | list[str] | dict[str, dict]) -> str | dict:
+    """A dvc.yaml `plots:` entry: the path, or `{path: properties}` when a `plots:` mapping gives
+    DVC plot properties (x, y, title, ...) for the glob that matches its file name."""
+    if isinstance(spec, dict):
+        for pattern, properties in spec.items():
+            if properties and fnmatch.fnmatch(Path(path).name, pattern):
+                return {path: dict(properties)}
+    return path
 
 
 def render(root: Path, params_file: str = "config.yaml") -> str:
