@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -10,25 +9,13 @@ import yaml
 from lmlab.workflow.figures import FIGURE_RULES
 
 from .helpers import BIN, NOTHING_TO_DO, run, snakemake
-
-
-def _make_paper_inputs(project: Path) -> None:
-    """Empty stand-ins for the real CSQA/ConceptNet files config/paper.yaml names."""
-    files = yaml.safe_load((project / "config" / "paper.yaml").read_text())["data"]["files"]
-    names = ["train_rand_split.jsonl", "dev_rand_split.jsonl", "test_rand_split_no_answers.jsonl"]
-    for name in [*names, "inhouse_split_qids.txt"]:
-        path = project / files["csqa"] / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    path = project / files["conceptnet"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
+from .standins import make_paper_inputs
 
 
 @pytest.mark.parametrize("configfile", ["config.yaml", "config/smoke.yaml", "config/paper.yaml"])
 def test_dry_run_and_lint_pass(project_copy, configfile):
     if configfile == "config/paper.yaml":
-        _make_paper_inputs(project_copy)
+        make_paper_inputs(project_copy)
     dry = snakemake(project_copy, "-n", "--configfile", configfile)
     assert "inspect_data" in dry.stdout
     assert ("synth_data" in dry.stdout) == (configfile != "config/paper.yaml")
