@@ -1,6 +1,6 @@
-"""What each rule declares matches what it runs: its `code` input is its stage's import closure
-(so no code change can leave a stale result), and workflow/dvc-stages.yaml lists exactly the
-config keys the rule reads."""
+"""What each rule declares matches what it runs: its `code` param digests its stage's import
+closure (so no code change can leave a stale result), and workflow/dvc-stages.yaml lists exactly
+the config keys the rule reads."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import yaml
 from lmlab.workflow.imports import stage_code
 
 from ..conftest import ROOT
+from .helpers import NOTHING_TO_DO, snakemake
 
 RULE_FILES = sorted((ROOT / "workflow" / "rules").glob("*.smk"))
 COMMAND = re.compile(r"python -m lmlab (?:--gpus \{[^}]+\} )?(\w+) ([\w-]+)")
@@ -129,3 +130,17 @@ def test_dvc_stage_params_are_exactly_the_keys_each_rule_reads():
         reads = set(CONFIG_READ.findall(BLOCKS[name]))
         listed = set((spec[name] or {}).get("params", []))
         assert listed == reads, f"{name}: dvc-stages.yaml params {listed}, the rule reads {reads}"
+
+
+@pytest.mark.slow
+def test_editing_a_module_reruns_exactly_the_jobs_whose_stage_runs_it(project_copy):
+    target = ["results/data/synthetic/manifest.json", "--configfile", "config/smoke.yaml"]
+    snakemake(project_copy, *target, "--cores", "1")
+    synth = project_copy / "src" / "lmlab" / "data" / "synth" / "common.py"
+    unrelated = project_copy / "src" / "lmlab" / "heads" / "subset.py"
+    unrelated.write_text(unrelated.read_text() + "# edited\n")
+    synth.touch()  # a new modification time alone changes nothing
+    assert NOTHING_TO_DO in snakemake(project_copy, "-n", *target).stdout
+    synth.write_text(synth.read_text() + "# edited\n")
+    dry = snakemake(project_copy, "-n", *target).stdout
+    assert "rule synth_data:" in dry and "Params have changed" in dry

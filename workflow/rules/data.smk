@@ -3,8 +3,6 @@
 
 rule synth_data:
     """Write the seeded synthetic corpus in the real ConceptNet, CommonsenseQA and GLUE formats."""
-    input:
-        code=code("data", "synth"),
     output:
         **synthetic_outputs(),
     log:
@@ -17,6 +15,7 @@ rule synth_data:
     resources:
         gpu=0,
     params:
+        code=code("data", "synth"),
         synthetic=section("data.synthetic"),
         out_dir=synthetic_dir,
     shell:
@@ -28,7 +27,6 @@ rule inspect_data:
     """Read one dataset file with the real-format readers: rows, labels, skipped lines (JSON)."""
     input:
         data=dataset_file,
-        code=code("data", "inspect"),
     output:
         summary=inspect_file(),
     log:
@@ -39,6 +37,7 @@ rule inspect_data:
     resources:
         gpu=0,
     params:
+        code=code("data", "inspect"),
         task=inspect_task,
     shell:
         "python -m lmlab data inspect {input.data:q} {params.task} --output {output.summary:q}"

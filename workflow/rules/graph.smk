@@ -8,7 +8,6 @@ rule graph_conceptnet:
         assertions=conceptnet_assertions,
         merge=f"{GRAPH_RESOURCES}/merge_relation.txt",
         relation_list=f"{GRAPH_RESOURCES}/relation.txt",
-        code=code("graph", "conceptnet"),
     output:
         **cpnet_inputs(),
         stats=CPNET_STATS,
@@ -22,6 +21,7 @@ rule graph_conceptnet:
     resources:
         gpu=0,
     params:
+        code=code("graph", "conceptnet"),
         blacklist=shell_words(setting("graph.blacklist")),
     shell:
         "python -m lmlab graph conceptnet {input.assertions:q} --concepts {output.concepts:q}"
@@ -34,7 +34,6 @@ rule graph_statements:
     """One QA-GNN statement per answer choice, for one split (CSQA: the in-house split)."""
     input:
         unpack(qa_sources),
-        code=code("graph", "statements"),
     output:
         statements=statement_file(),
     log:
@@ -48,6 +47,7 @@ rule graph_statements:
     resources:
         gpu=0,
     params:
+        code=code("graph", "statements"),
         inhouse=inhouse_args,
     shell:
         "python -m lmlab graph statements {input.questions:q} --dataset {wildcards.dataset}"
@@ -59,7 +59,6 @@ rule graph_patterns:
     input:
         concepts=cpnet_files().concepts,
         stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
-        code=code("graph", "patterns"),
     output:
         patterns=PATTERNS,
     log:
@@ -71,6 +70,8 @@ rule graph_patterns:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("graph", "patterns"),
     shell:
         "python -m lmlab graph patterns {input.concepts:q} --output {output.patterns:q} 2> {log}"
 
@@ -81,7 +82,6 @@ rule graph_ground:
         statements=statement_file(),
         patterns=PATTERNS,
         stopwords=f"{GRAPH_RESOURCES}/stopwords_en.txt",
-        code=code("graph", "ground"),
     output:
         grounded=grounded_file(),
     log:
@@ -96,6 +96,8 @@ rule graph_ground:
     threads: thread_count("graph.threads")
     resources:
         gpu=0,
+    params:
+        code=code("graph", "ground"),
     shell:
         "python -m lmlab graph ground {input.statements:q} --patterns {input.patterns:q}"
         " --output {output.grounded:q} --workers {threads} 2> {log}"
@@ -110,7 +112,6 @@ rule graph_subgraph:
         **cpnet_inputs(),
         grounded=grounded_file(),
         statements=statement_file(),
-        code=code("graph", "subgraph"),
     output:
         subgraph=subgraph_file(),
     log:
@@ -126,6 +127,7 @@ rule graph_subgraph:
     resources:
         gpu=subgraph_gpus(),
     params:
+        code=code("graph", "subgraph"),
         subgraph=section("graph.subgraph"),
         device=setting("device"),
     shell:
@@ -142,7 +144,6 @@ rule graph_qagnn_adj:
     idling graph_subgraph's threads."""
     input:
         subgraph=subgraph_file(),
-        code=code("graph", "export-adj"),
     output:
         adj=qagnn_adj_file(),
     log:
@@ -155,6 +156,8 @@ rule graph_qagnn_adj:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("graph", "export-adj"),
     shell:
         "python -m lmlab graph export-adj {input.subgraph:q} --output {output.adj:q} 2> {log}"
 
@@ -163,7 +166,6 @@ rule graph_metapaths:
     """Question-answer meta-paths of <= 2 hops of every subgraph (QAT's meta-path tokens)."""
     input:
         subgraph=subgraph_file(),
-        code=code("graph", "metapath"),
     output:
         metapath=metapath_file(),
     log:
@@ -177,6 +179,7 @@ rule graph_metapaths:
     resources:
         gpu=0,
     params:
+        code=code("graph", "metapath"),
         max_hops=setting("graph.metapath.max_hops"),
     shell:
         "python -m lmlab graph metapath {input.subgraph:q} --output {output.metapath:q}"
@@ -188,7 +191,6 @@ rule graph_stats:
     DVC metric."""
     input:
         unpack(graph_stats_inputs),
-        code=code("graph", "stats"),
     output:
         stats=graph_stats_file(),
     log:
@@ -201,6 +203,7 @@ rule graph_stats:
     resources:
         gpu=0,
     params:
+        code=code("graph", "stats"),
         splits=shell_words(QA_SPLITS),
     shell:
         "python -m lmlab graph stats --splits {params.splits} --grounded {input.grounded:q}"

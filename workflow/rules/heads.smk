@@ -9,7 +9,6 @@ rule heads_finetune:
     """Fine-tune the pretrained model on the task: θ0 (before any update), θ1 (best dev epoch)."""
     input:
         unpack(heads_train_data),
-        code=code("heads", "finetune"),
     output:
         ckpt_init=directory(heads_file("ckpt_init")),
         ckpt_final=directory(heads_file("ckpt_final")),
@@ -27,6 +26,7 @@ rule heads_finetune:
         gpu=1,
         accumulation=heads_accumulation,
     params:
+        code=code("heads", "finetune"),
         model=setting("model"),
         source=data_location("glue"),
         eval_split=setting("heads.eval_split"),
@@ -48,7 +48,6 @@ rule heads_probe:
     input:
         unpack(heads_train_data),
         checkpoint=heads_file("ckpt_init"),
-        code=code("heads", "probe"),
     output:
         checkpoint=directory(heads_file("ckpt_probe")),
         record=heads_file("probe.json"),
@@ -62,6 +61,7 @@ rule heads_probe:
     resources:
         gpu=1,
     params:
+        code=code("heads", "probe"),
         source=data_location("glue"),
         eval_split=setting("heads.eval_split"),
         probe=section("heads.probe"),
@@ -82,7 +82,6 @@ rule heads_eval_subset:
     """The fixed eval subset: heads.eval_subset_size indices of the eval split (seed 999)."""
     input:
         split=heads_eval_data,
-        code=code("heads", "eval-subset"),
     output:
         subset=heads_subset_file(),
     log:
@@ -93,6 +92,7 @@ rule heads_eval_subset:
     resources:
         gpu=0,
     params:
+        code=code("heads", "eval-subset"),
         source=data_location("glue"),
         split=setting("heads.eval_split"),
         size=setting("heads.eval_subset_size"),
@@ -111,7 +111,6 @@ rule heads_importance:
         checkpoint=heads_checkpoint,
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code("heads", "importance"),
     output:
         importance=heads_file("importance_{when}.jsonl"),
         examples=heads_file(per_example_file("importance_{when}.jsonl")),
@@ -127,6 +126,7 @@ rule heads_importance:
     resources:
         gpu=1,
     params:
+        code=code("heads", "importance"),
         source=data_location("glue"),
         split=setting("heads.eval_split"),
         max_seq_len=setting("heads.train.max_seq_len"),
@@ -148,7 +148,6 @@ rule heads_gradfisher:
         checkpoint=heads_checkpoint,
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code("heads", "gradfisher"),
     output:
         gradfisher=heads_file("gradfisher_{when}.jsonl"),
         examples=heads_file(per_example_file("gradfisher_{when}.jsonl")),
@@ -164,6 +163,7 @@ rule heads_gradfisher:
     resources:
         gpu=1,
     params:
+        code=code("heads", "gradfisher"),
         source=data_location("glue"),
         split=setting("heads.eval_split"),
         max_seq_len=setting("heads.train.max_seq_len"),
@@ -182,7 +182,6 @@ rule heads_update:
     input:
         ckpt_init=heads_file("ckpt_init"),
         ckpt_final=heads_file("ckpt_final"),
-        code=code("heads", "update"),
     output:
         sizes=heads_file("update.jsonl"),
     log:
@@ -194,6 +193,8 @@ rule heads_update:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("heads", "update"),
     shell:
         "python -m lmlab heads update --ckpt-init {input.ckpt_init:q}"
         " --ckpt-final {input.ckpt_final:q} --output {output.sizes:q} 2> {log}"
@@ -207,7 +208,6 @@ rule heads_aggregate:
     input:
         unpack(heads_aggregate_inputs),
         sizes=heads_file("update.jsonl"),
-        code=code("heads", "aggregate"),
     output:
         heads_csv=heads_file("heads.csv"),
         stats=heads_file("stats.json"),
@@ -220,6 +220,7 @@ rule heads_aggregate:
     resources:
         gpu=0,
     params:
+        code=code("heads", "aggregate"),
         measurements=heads_aggregate_arguments,
         top_k=setting("heads.analysis.top_k"),
         cases=section("heads.analysis.cases"),
@@ -244,7 +245,6 @@ rule heads_pruning:
         heads_csv=heads_file("heads.csv"),
         subset=heads_subset_file(),
         data=heads_eval_data,
-        code=code("heads", "prune"),
     output:
         pruning=heads_file("pruning.jsonl"),
     log:
@@ -257,6 +257,7 @@ rule heads_pruning:
     resources:
         gpu=1,
     params:
+        code=code("heads", "prune"),
         source=data_location("glue"),
         split=setting("heads.eval_split"),
         max_seq_len=setting("heads.train.max_seq_len"),
@@ -281,7 +282,6 @@ rule heads_figures:
         stats=heads_file("stats.json"),
         cases=heads_file("cases.json"),
         pruning=heads_file("pruning.jsonl"),
-        code=code("heads", "figures"),
     output:
         i_vs_u=report(
             heads_file(HEADS_FIGURES["i_vs_u"]),
@@ -314,6 +314,8 @@ rule heads_figures:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("heads", "figures"),
     shell:
         "python -m lmlab heads figures --heads-csv {input.heads_csv:q} --stats {input.stats:q}"
         " --cases {input.cases:q} --pruning {input.pruning:q} --i-vs-u {output.i_vs_u:q}"
@@ -326,7 +328,6 @@ rule heads_summary:
     rankings are between seeds (stability.json), and fig_summary.png."""
     input:
         unpack(heads_summary_inputs),
-        code=code("heads", "summary"),
     output:
         summary=report(
             heads_summary_file(HEADS_SUMMARY["summary"]),
@@ -349,6 +350,7 @@ rule heads_summary:
     resources:
         gpu=0,
     params:
+        code=code("heads", "summary"),
         seeds=shell_words(setting("seeds")),
         top_k=setting("heads.analysis.top_k"),
         layer_normalise=section("heads.analysis.layer_normalise"),

@@ -11,7 +11,6 @@ rule qat_matches:
         subgraph=subgraph_file(),
         metapath=metapath_file(),
         concepts=cpnet_files().concepts,
-        code=code("qat", "matches"),
     output:
         matches=qat_matches_file(),
     log:
@@ -27,6 +26,7 @@ rule qat_matches:
     resources:
         gpu=0,
     params:
+        code=code("qat", "matches"),
         model=setting("text.model"),
         matcher=section("qat.matcher"),
         max_node_num=setting("graph.loader.max_node_num"),
@@ -43,7 +43,6 @@ rule qat_train:
     """
     input:
         unpack(qat_train_inputs),
-        code=code("qat", "train"),
     output:
         metrics=qat_file("metrics.json"),
         efficiency=qat_file(EFFICIENCY),
@@ -62,6 +61,7 @@ rule qat_train:
     resources:
         gpu=qat_gpus,
     params:
+        code=code("qat", "train"),
         model=setting("text.model"),
         architecture=section("qat.model"),
         train=section("qat.train"),
@@ -85,7 +85,6 @@ rule qat_figure:
     input:
         curve=qat_file("curve.csv"),
         metrics=qat_file("metrics.json"),
-        code=code("qat", "figure"),
     output:
         figure=report(
             qat_file("fig_curve.png"),
@@ -103,6 +102,8 @@ rule qat_figure:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("qat", "figure"),
     shell:
         "python -m lmlab qat figure --curve {input.curve:q} --metrics {input.metrics:q}"
         " --output {output.figure:q} 2> {log}"
@@ -113,7 +114,6 @@ rule qat_summary:
     (a DVC metric, with the test-accuracy gain) and the comparison figure."""
     input:
         unpack(qat_summary_inputs),
-        code=code("qat", "summary"),
     output:
         summary_csv=report(
             qat_summary_file("summary.csv"),
@@ -137,6 +137,8 @@ rule qat_summary:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("qat", "summary"),
     shell:
         "python -m lmlab qat summary --metrics {input.metrics:q} --curves {input.curves:q}"
         " --summary-csv {output.summary_csv:q} --summary-json {output.summary_json:q}"

@@ -6,7 +6,6 @@ rule text_tokenize:
     into results/cache/tokens/; the output is a hard link to the cache entry."""
     input:
         statements=statement_file(),
-        code=code("text", "tokenize"),
     output:
         tokens=tokens_file(),
     log:
@@ -22,6 +21,7 @@ rule text_tokenize:
     resources:
         gpu=0,
     params:
+        code=code("text", "tokenize"),
         model=setting("text.model"),
         max_seq_len=setting("text.max_seq_len"),
         cache_dir=TOKEN_CACHE,

@@ -9,7 +9,6 @@ rule unipelt_train:
     """
     input:
         unpack(unipelt_data),
-        code=code("unipelt", "train"),
     output:
         metrics=unipelt_file("metrics.json"),
         efficiency=unipelt_file(EFFICIENCY),
@@ -29,6 +28,7 @@ rule unipelt_train:
     resources:
         gpu=1,
     params:
+        code=code("unipelt", "train"),
         model=setting("unipelt.model"),
         source=data_location("glue"),
         sizes=section("unipelt.method"),
@@ -54,7 +54,6 @@ rule unipelt_gates_figure:
     input:
         gates=unipelt_file("gates.csv"),
         metrics=unipelt_file("metrics.json"),
-        code=code("unipelt", "gates-figure"),
     output:
         figure=report(
             unipelt_file("fig_gates.png"),
@@ -72,6 +71,8 @@ rule unipelt_gates_figure:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("unipelt", "gates-figure"),
     shell:
         "python -m lmlab unipelt gates-figure --gates {input.gates:q}"
         " --metrics {input.metrics:q} --output {output.figure:q} 2> {log}"
@@ -84,7 +85,6 @@ rule unipelt_summary:
     input:
         metrics=unipelt_run_files("metrics.json"),
         efficiency=unipelt_run_files(EFFICIENCY),
-        code=code("unipelt", "summary"),
     output:
         table1_csv=UNIPELT_SUMMARY["table1_csv"],
         table1_md=report(
@@ -114,6 +114,8 @@ rule unipelt_summary:
     threads: 1
     resources:
         gpu=0,
+    params:
+        code=code("unipelt", "summary"),
     shell:
         "python -m lmlab unipelt summary --metrics {input.metrics:q}"
         " --efficiency-json {input.efficiency:q}"

@@ -1,4 +1,5 @@
-"""The source files a stage runs, computed from its imports (for each rule's `code` input).
+"""The source files a stage runs, computed from its imports (each rule's `code` param is their
+digest; dvc.yaml lists them as the stage's deps).
 
 A rule runs `python -m lmlab <family> <stage>`: the entry modules (`lmlab/__main__.py`,
 `lmlab/cli.py`, `lmlab/<family>/cli.py` and what they import at module level), then the
@@ -7,8 +8,8 @@ that handler through the family's real argparse parser (families import nothing 
 level, so building it is cheap), reads the `lmlab` imports of its body, and follows every
 `lmlab` import of every reached module (module level and inside functions alike) to a fixed
 point, adding each package's `__init__.py` (of the family CLI only the module-level imports:
-its other functions are the other stages' handlers). Declaring the result as the rule's input makes
-Snakemake re-run exactly the rules whose code changed.
+its other functions are the other stages' handlers). Declaring their digest as the rule's param
+makes Snakemake re-run exactly the rules whose code changed.
 
 Static (`ast`) rather than importing the stage: it sees the lazy imports inside functions, and it
 needs neither torch nor the model libraries in the Snakemake process.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import hashlib
 import importlib
 import inspect
 import textwrap
@@ -116,3 +118,13 @@ def stage_code(family: str, stage: str, root: str | Path = SRC.parent) -> list[s
     """`stage_modules` as sorted file paths relative to `root` (the repository)."""
     files = {module_file(m).relative_to(Path(root).resolve()) for m in stage_modules(family, stage)}
     return sorted(str(f) for f in files)
+
+
+@functools.cache
+def stage_digest(family: str, stage: str, root: str | Path = SRC.parent) -> str:
+    """sha256 over the path and bytes of every file of `stage_code` (what the rules declare as
+    their `code` param: it changes exactly when the code the stage runs changes)."""
+    digest = hashlib.sha256()
+    for name in stage_code(family, stage, root):
+        digest.update(name.encode() + b"\0" + (Path(root) / name).read_bytes() + b"\0")
+    return digest.hexdigest()
