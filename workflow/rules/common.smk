@@ -1,5 +1,5 @@
 # What every family's rules use: config validation and access, result paths (lmlab.paths),
-# each rule's code inputs (computed from its stage's imports), and where the datasets live.
+# each rule's code digest (computed from its stage's imports), and where the datasets live.
 # Family helpers live in their own rules file. Rules never hold lambdas or inline Python.
 import json
 import shlex
@@ -86,7 +86,7 @@ def code(family, stage):
     closure), as a param. Snakemake re-runs a job whose params changed, so editing any of them
     re-runs exactly the jobs that run it. A digest rather than the files as inputs, because 50
     source files per job made Snakemake's DAG build a third slower on config/paper.yaml (1,228
-    jobs; benchmarks/README.md). dvc.yaml lists the files themselves as each stage's deps."""
+    jobs; benchmarks/README.md). dvc.yaml lists the files as each stage's deps."""
     return stage_digest(family, stage, workflow.basedir)
 
 
