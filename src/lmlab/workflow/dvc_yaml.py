@@ -181,8 +181,8 @@ def _with_properties(path: str, spec: bool | list[str] | dict[str, dict]) -> str
 def render(root: Path, params_file: str = "config.yaml") -> str:
     """Text of dvc.yaml for the workflow in `root` and its default config."""
     spec = yaml.safe_load((root / "workflow" / "dvc-stages.yaml").read_text())
-    code = {
-        rule: stage_code(family, stage, root) for rule, (family, stage) in rule_stages(root).items()
-    }
+    # Paths relative to the repository of the imported lmlab (src/lmlab/...): the same in any copy
+    # of the workflow, whichever copy's src/ this process imported.
+    code = {rule: stage_code(family, stage) for rule, (family, stage) in rule_stages(root).items()}
     document = build(dry_run_jobs(root), spec, rule_files(root), params_file, code)
     return HEADER + yaml.safe_dump(document, sort_keys=False, width=10_000)
