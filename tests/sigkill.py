@@ -6,10 +6,11 @@ completes them). N = 0 runs it through."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 CHILD = textwrap.dedent(
@@ -53,3 +54,28 @@ def half_written(folder: Path, name: str) -> bool:
     temporary sibling of `lmlab.runtime.atomic.atomic_path` (`.{name}.*.tmp`) is there, `name`
     itself is not."""
     return any(folder.glob(f".{name}.*.tmp")) and not (folder / name).exists()
+
+
+def assert_write_kill_then_resume(
+    run: Callable[[bool], subprocess.CompletedProcess],
+    folder: Path,
+    outputs: Sequence[str],
+    state: str,
+    partial: str,
+    epochs: int = 3,
+) -> None:
+    """`run(True)` is a training stage killed while it writes its outputs after `epochs` epochs,
+    `run(False)` the same stage run again: nothing may be taken as complete (no output under its
+    name, `partial` half written, the loop's `state` kept), and the rerun resumes from the last
+    epoch and finishes."""
+    first = run(True)
+    assert first.returncode == -signal.SIGKILL
+    assert f"epoch {epochs}: train loss" in first.stderr  # the kill came after training
+    assert not any((folder / name).exists() for name in outputs)
+    assert (folder / state).is_file()
+    assert half_written(folder, partial)
+    second = run(False)
+    assert second.returncode == 0, second.stderr
+    assert f"resumed from the checkpoint of epoch {epochs}" in second.stderr
+    assert all((folder / name).exists() for name in outputs)
+    assert not (folder / state).exists()

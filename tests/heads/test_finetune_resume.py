@@ -13,7 +13,7 @@ from lmlab.config import HeadsTrain, to_dict
 from lmlab.models.classifier import load_classifier
 
 from ..config_defaults import default_section
-from ..sigkill import half_written, run_lmlab
+from ..sigkill import assert_write_kill_then_resume, run_lmlab
 
 LOSS = "lmlab.training.classification:ClassificationProblem.loss"
 # Call 1 writes θ0 before training, call 2 the weights of θ1 (the first output after training)
@@ -64,14 +64,8 @@ def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, g
 def test_sigkill_while_writing_outputs_leaves_none_and_the_rerun_finishes(
     encoder_dir, glue_dir, tmp_path
 ):
-    first = run_child(encoder_dir, glue_dir, tmp_path, kill_at=2, target=WRITING)
-    assert first.returncode == -signal.SIGKILL
-    assert "epoch 3: train loss" in first.stderr  # the kill came after training
-    assert not any((tmp_path / name).exists() for name in OUTPUTS)
-    assert (tmp_path / "train_state.pt").is_file()
-    assert half_written(tmp_path, "ckpt_final")
-    second = run_child(encoder_dir, glue_dir, tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert "resumed from the checkpoint of epoch 3" in second.stderr
-    assert all((tmp_path / name).exists() for name in OUTPUTS)
-    assert not (tmp_path / "train_state.pt").exists()
+    def run(kill: bool):  # θ1's weights are the second save_pretrained (θ0's the first)
+        kill_at = 2 if kill else 0
+        return run_child(encoder_dir, glue_dir, tmp_path, kill_at=kill_at, target=WRITING)
+
+    assert_write_kill_then_resume(run, tmp_path, OUTPUTS, "train_state.pt", "ckpt_final")

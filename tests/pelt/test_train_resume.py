@@ -16,7 +16,7 @@ from lmlab.pelt.config import Efficiency, MethodSizes, UniPELTTrain
 from lmlab.pelt.stored import TENSORS
 
 from ..config_defaults import default_section
-from ..sigkill import half_written, run_lmlab
+from ..sigkill import assert_write_kill_then_resume, run_lmlab
 
 # K=12 examples in batches of 4: three loss calls per epoch, call 5 is the middle of epoch 2.
 LOSS = "lmlab.training.classification:ClassificationProblem.loss"
@@ -80,14 +80,7 @@ def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, g
 def test_sigkill_while_writing_outputs_leaves_none_and_the_rerun_finishes(
     encoder_dir, glue_dir, tmp_path
 ):
-    first = train(encoder_dir, glue_dir, tmp_path, kill_at=1, target=WRITING)
-    assert first.returncode == -signal.SIGKILL
-    assert "epoch 3: train loss" in first.stderr  # the kill came after training
-    assert not any((tmp_path / name).exists() for name in OUTPUTS)
-    assert (tmp_path / "train_state.pt").is_file()
-    assert half_written(tmp_path, "stored")
-    second = train(encoder_dir, glue_dir, tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert "resumed from the checkpoint of epoch 3" in second.stderr
-    assert all((tmp_path / name).exists() for name in OUTPUTS)
-    assert not (tmp_path / "train_state.pt").exists()
+    def run(kill: bool):
+        return train(encoder_dir, glue_dir, tmp_path, kill_at=int(kill), target=WRITING)
+
+    assert_write_kill_then_resume(run, tmp_path, OUTPUTS, "train_state.pt", "stored")

@@ -12,7 +12,7 @@ import pandas as pd
 from lmlab.qat.config import MatcherConfig
 from lmlab.qat.split import write_matches
 
-from ..sigkill import half_written, run_lmlab
+from ..sigkill import assert_write_kill_then_resume, run_lmlab
 from .test_split import files  # noqa: F401 - the pipeline files of the hand-made split
 
 LOSS = "lmlab.qat.train:QATProblem.loss"  # 2 questions, micro-batches of 1: call 4 is mid epoch 2
@@ -73,14 +73,8 @@ def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(files, tmp_pat
 def test_sigkill_while_writing_outputs_leaves_none_and_the_rerun_finishes(files, tmp_path):  # noqa: F811
     matches = handmade_matches(files, tmp_path / "dev.matches.npz")
     out = tmp_path / "run"
-    first = train(files, matches, out, kill_at=1, target=WRITING)
-    assert first.returncode == -signal.SIGKILL
-    assert "epoch 3: train loss" in first.stderr  # the kill came after training
-    assert not any((out / name).exists() for name in OUTPUTS)
-    assert (out / "state.pt").is_file()
-    assert half_written(out, "curve.csv")
-    second = train(files, matches, out)
-    assert second.returncode == 0, second.stderr
-    assert "resumed from the checkpoint of epoch 3" in second.stderr
-    assert all((out / name).exists() for name in OUTPUTS)
-    assert not (out / "state.pt").exists()
+
+    def run(kill: bool):
+        return train(files, matches, out, kill_at=int(kill), target=WRITING)
+
+    assert_write_kill_then_resume(run, out, OUTPUTS, "state.pt", "curve.csv")
