@@ -79,3 +79,27 @@ def assert_write_kill_then_resume(
     assert f"resumed from the checkpoint of epoch {epochs}" in second.stderr
     assert all((folder / name).exists() for name in outputs)
     assert not (folder / state).exists()
+
+
+def assert_mid_epoch_kill_then_resume(
+    run: Callable[[Path, int], subprocess.CompletedProcess],
+    root: Path,
+    kill_at: int,
+    state: str,
+    outputs: Sequence[str],
+) -> subprocess.CompletedProcess:
+    """`run(folder, kill_at)` (0: no kill) trains into `folder`: an uninterrupted run into
+    root/whole, then one killed at the `kill_at`-th loss call into root/killed (its loop `state`
+    kept, none of `outputs` written) and run again to completion. Returns the rerun; the caller
+    compares root/killed with root/whole."""
+    whole = run(root / "whole", 0)
+    assert whole.returncode == 0, whole.stderr
+    killed = root / "killed"
+    first = run(killed, kill_at)
+    assert first.returncode == -signal.SIGKILL
+    assert (killed / state).is_file()
+    assert not any((killed / name).exists() for name in outputs)
+    second = run(killed, 0)
+    assert second.returncode == 0, second.stderr
+    assert not (killed / state).exists()
+    return second

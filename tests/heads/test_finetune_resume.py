@@ -5,7 +5,6 @@ its outputs, it leaves none of them complete, and the next run finishes from the
 from __future__ import annotations
 
 import json
-import signal
 
 import torch
 
@@ -13,7 +12,11 @@ from lmlab.config import HeadsTrain, to_dict
 from lmlab.models.classifier import load_classifier
 
 from ..config_defaults import default_section
-from ..sigkill import assert_write_kill_then_resume, run_lmlab
+from ..sigkill import (
+    assert_mid_epoch_kill_then_resume,
+    assert_write_kill_then_resume,
+    run_lmlab,
+)
 
 LOSS = "lmlab.training.classification:ClassificationProblem.loss"
 # Call 1 writes θ0 before training, call 2 the weights of θ1 (the first output after training)
@@ -37,16 +40,11 @@ def run_child(encoder_dir, glue_dir, out, kill_at=0, target=LOSS):
 
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, glue_dir, tmp_path):
-    whole = run_child(encoder_dir, glue_dir, tmp_path / "whole")
-    assert whole.returncode == 0, whole.stderr
+    def run(folder, kill_at):
+        return run_child(encoder_dir, glue_dir, folder, kill_at=kill_at)
 
+    assert_mid_epoch_kill_then_resume(run, tmp_path, 9, "train_state.pt", ["ckpt_final"])
     killed = tmp_path / "killed"
-    first = run_child(encoder_dir, glue_dir, killed, kill_at=9)
-    assert first.returncode == -signal.SIGKILL
-    assert (killed / "train_state.pt").is_file() and not (killed / "ckpt_final").exists()
-    second = run_child(encoder_dir, glue_dir, killed)
-    assert second.returncode == 0, second.stderr
-    assert not (killed / "train_state.pt").exists()
 
     # the record holds no timing: it is the uninterrupted run's, byte for byte
     record = "run_config.json"

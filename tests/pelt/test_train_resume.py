@@ -5,7 +5,6 @@ its outputs, it leaves none of them complete, and the next run finishes from the
 from __future__ import annotations
 
 import json
-import signal
 
 import pandas as pd
 import torch
@@ -16,7 +15,11 @@ from lmlab.pelt.config import Efficiency, MethodSizes, UniPELTTrain
 from lmlab.pelt.stored import TENSORS
 
 from ..config_defaults import default_section
-from ..sigkill import assert_write_kill_then_resume, run_lmlab
+from ..sigkill import (
+    assert_mid_epoch_kill_then_resume,
+    assert_write_kill_then_resume,
+    run_lmlab,
+)
 
 # K=12 examples in batches of 4: three loss calls per epoch, call 5 is the middle of epoch 2.
 LOSS = "lmlab.training.classification:ClassificationProblem.loss"
@@ -62,19 +65,12 @@ def assert_same_model_and_metrics(expected_dir, resumed_dir):
 
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(encoder_dir, glue_dir, tmp_path):
-    whole = train(encoder_dir, glue_dir, tmp_path / "whole")
-    assert whole.returncode == 0, whole.stderr
+    def run(folder, kill_at):
+        return train(encoder_dir, glue_dir, folder, kill_at=kill_at)
 
-    killed = tmp_path / "killed"
-    first = train(encoder_dir, glue_dir, killed, kill_at=5)
-    assert first.returncode == -signal.SIGKILL
-    assert (killed / "train_state.pt").is_file()
-    assert not any((killed / name).exists() for name in OUTPUTS)
-    second = train(encoder_dir, glue_dir, killed)
-    assert second.returncode == 0, second.stderr
+    second = assert_mid_epoch_kill_then_resume(run, tmp_path, 5, "train_state.pt", OUTPUTS)
     assert "resumed from the checkpoint of epoch 1" in second.stderr
-    assert not (killed / "train_state.pt").exists()
-    assert_same_model_and_metrics(tmp_path / "whole", killed)
+    assert_same_model_and_metrics(tmp_path / "whole", tmp_path / "killed")
 
 
 def test_sigkill_while_writing_outputs_leaves_none_and_the_rerun_finishes(

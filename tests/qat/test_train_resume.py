@@ -5,14 +5,17 @@ outputs, it leaves none of them complete, and the next run finishes from the las
 from __future__ import annotations
 
 import json
-import signal
 
 import pandas as pd
 
 from lmlab.qat.config import MatcherConfig
 from lmlab.qat.split import write_matches
 
-from ..sigkill import assert_write_kill_then_resume, run_lmlab
+from ..sigkill import (
+    assert_mid_epoch_kill_then_resume,
+    assert_write_kill_then_resume,
+    run_lmlab,
+)
 from .test_split import files  # noqa: F401 - the pipeline files of the hand-made split
 
 LOSS = "lmlab.qat.train:QATProblem.loss"  # 2 questions, micro-batches of 1: call 4 is mid epoch 2
@@ -49,15 +52,12 @@ def handmade_matches(files, path):  # noqa: F811 - `files` is the fixture's valu
 
 def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(files, tmp_path):  # noqa: F811
     matches = handmade_matches(files, tmp_path / "dev.matches.npz")
-    whole = train(files, matches, tmp_path / "whole")
-    assert whole.returncode == 0, whole.stderr
+
+    def run(folder, kill_at):
+        return train(files, matches, folder, kill_at=kill_at)
+
+    assert_mid_epoch_kill_then_resume(run, tmp_path, 4, "state.pt", ["metrics.json"])
     killed = tmp_path / "killed"
-    first = train(files, matches, killed, kill_at=4)
-    assert first.returncode == -signal.SIGKILL
-    assert (killed / "state.pt").is_file() and not (killed / "metrics.json").exists()
-    second = train(files, matches, killed)
-    assert second.returncode == 0, second.stderr
-    assert not (killed / "state.pt").exists()
     pd.testing.assert_frame_equal(
         pd.read_csv(killed / "curve.csv"), pd.read_csv(tmp_path / "whole" / "curve.csv")
     )

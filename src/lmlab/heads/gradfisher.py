@@ -102,13 +102,11 @@ def write_gradfisher(
     """Stage `gradfisher`: G, F and Ppred of the checkpoint (θ0 through a readout) on the eval
     subset -> `out`, and the per-example gradients beside it (`lmlab.heads.per_example`)."""
     from lmlab.heads.checkpoints import load_measured
-    from lmlab.heads.per_example import write_examples
-    from lmlab.runtime.atomic import write_jsonl
+    from lmlab.heads.per_example import write_measurement
 
     model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
     grads = gate_gradients(model, examples, batch_size)
     rows = gradient_rows(grads)
-    write_examples(out, {"grad": grads})
-    write_jsonl(out, rows)
+    write_measurement(out, rows, {"grad": grads})
     log.info("gate gradients of %d heads on %d examples", len(rows), len(examples))
     return rows

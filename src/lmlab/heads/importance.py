@@ -140,14 +140,12 @@ def write_importance(
     subset (indices in the JSON file `subset`) of `task`'s `split`, write `out` (JSON lines, one
     row per head) and the per-example losses beside it (`lmlab.heads.per_example`)."""
     from lmlab.heads.checkpoints import load_measured
-    from lmlab.heads.per_example import write_examples
-    from lmlab.runtime.atomic import write_jsonl
+    from lmlab.heads.per_example import write_measurement
 
     model, examples = load_measured(checkpoint, task, split, source, subset, max_seq_len, device)
     ablations = cached_importance(model, examples, batch_size, heads_per_pass)
     rows = ablations.rows()
-    write_examples(out, {"base": ablations.base, "delta": ablations.delta})
-    write_jsonl(out, rows)
+    write_measurement(out, rows, {"base": ablations.base, "delta": ablations.delta})
     log.info(
         "importance of %d heads on %d examples: base loss %.4f, max I %.4f",
         len(rows),

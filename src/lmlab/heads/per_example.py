@@ -49,3 +49,14 @@ def read_examples(measurement: str | os.PathLike) -> dict[str, np.ndarray]:
         recorded = (fh.metadata() or {}).get("sha256")
     check_content(path, recorded, arrays)
     return arrays
+
+
+def write_measurement(
+    measurement: str | os.PathLike, rows: list[dict], arrays: dict[str, np.ndarray]
+) -> None:
+    """A measurement stage's outputs: the per-example `arrays` beside `measurement`, then its
+    per-head `rows` (JSON lines), each atomically."""
+    from lmlab.runtime.atomic import write_jsonl
+
+    write_examples(measurement, arrays)
+    write_jsonl(measurement, rows)
